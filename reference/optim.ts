@@ -1,0 +1,88 @@
+// Optimizers and gradient clipping over named parameter tensors.
+export type Tensors = Record<string, Float64Array>;
+
+/** W ← W − lr · g */
+export function sgdStep(params: Tensors, grads: Tensors, lr: number, names: readonly string[]): void {
+  for (const name of names) {
+    const w = params[name];
+    const g = grads[name];
+    for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+  }
+}
+
+/** v ← β·v + g;  W ← W − lr · v   (heavy-ball momentum, the convention of PyTorch's SGD; v starts at 0) */
+export function momentumStep(
+  params: Tensors, grads: Tensors, velocity: Tensors, lr: number, beta: number, names: readonly string[],
+): void {
+  for (const name of names) {
+    const w = params[name];
+    const g = grads[name];
+    const v = (velocity[name] ??= new Float64Array(w.length));
+    for (let i = 0; i < w.length; i++) {
+      v[i] = beta * v[i] + g[i];
+      w[i] -= lr * v[i];
+    }
+  }
+}
+
+export interface AdamState {
+  /** Steps taken so far; the step being taken is t = step + 1 (counted from 1). */
+  step: number;
+  m: Tensors;
+  v: Tensors;
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export const ADAM_DEFAULTS: AdamHyper = { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+export function adamInit(): AdamState {
+  return { step: 0, m: {}, v: {} };
+}
+
+/**
+ * t ← t + 1;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+ * W ← W − lr · (m / (1−β1ᵗ)) / (sqrt(v / (1−β2ᵗ)) + ε)
+ */
+export function adamStep(params: Tensors, grads: Tensors, state: AdamState, h: AdamHyper, names: readonly string[]): void {
+  state.step += 1;
+  const t = state.step;
+  const c1 = 1 - Math.pow(h.beta1, t);
+  const c2 = 1 - Math.pow(h.beta2, t);
+  for (const name of names) {
+    const w = params[name];
+    const g = grads[name];
+    const m = (state.m[name] ??= new Float64Array(w.length));
+    const v = (state.v[name] ??= new Float64Array(w.length));
+    for (let i = 0; i < w.length; i++) {
+      m[i] = h.beta1 * m[i] + (1 - h.beta1) * g[i];
+      v[i] = h.beta2 * v[i] + (1 - h.beta2) * g[i] * g[i];
+      w[i] -= (h.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + h.eps);
+    }
+  }
+}
+
+/** ‖g‖ = sqrt(Σ over all named tensors of g²) */
+export function globalNorm(grads: Tensors, names: readonly string[]): number {
+  let s = 0;
+  for (const name of names) for (const x of grads[name]) s += x * x;
+  return Math.sqrt(s);
+}
+
+/** If ‖g‖ > maxNorm: g ← g · maxNorm / ‖g‖. Returns the norm before clipping. */
+export function clipGradNorm(grads: Tensors, maxNorm: number, names: readonly string[]): number {
+  const norm = globalNorm(grads, names);
+  if (norm > maxNorm) {
+    const k = maxNorm / norm;
+    for (const name of names) {
+      const g = grads[name];
+      for (let i = 0; i < g.length; i++) g[i] *= k;
+    }
+  }
+  return norm;
+}

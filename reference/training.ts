@@ -1,0 +1,101 @@
+// Batches, optimizers and one training step.
+import type { ModelConfig } from './config.js';
+import { backward, forward, type Example, type Forward, type Trace } from './model.js';
+import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, momentumStep, sgdStep, type AdamState, type Tensors } from './optim.js';
+import { paramSpecs, zerosLike, type Params } from './params.js';
+import { tensor } from './tensor.js';
+
+export type OptimizerSpec =
+  | { kind: 'sgd'; lr: number }
+  | { kind: 'momentum'; lr: number; beta: number }
+  | { kind: 'adam'; lr?: number; beta1?: number; beta2?: number; eps?: number };
+
+/** An optimizer with its state (momentum velocity, Adam moments and step count). */
+export interface Optimizer {
+  spec: OptimizerSpec;
+  velocity: Tensors;
+  adam: AdamState;
+  step(params: Params, grads: Params, names: readonly string[]): void;
+}
+
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  const o: Optimizer = {
+    spec,
+    velocity: {},
+    adam: adamInit(),
+    step(params, grads, names) {
+      if (spec.kind === 'sgd') sgdStep(params, grads, spec.lr, names);
+      else if (spec.kind === 'momentum') momentumStep(params, grads, o.velocity, spec.lr, spec.beta, names);
+      else adamStep(params, grads, o.adam, { ...ADAM_DEFAULTS, ...definedOnly(spec) }, names);
+    },
+  };
+  return o;
+}
+
+function definedOnly(spec: Extract<OptimizerSpec, { kind: 'adam' }>): Partial<typeof ADAM_DEFAULTS> {
+  const out: Partial<typeof ADAM_DEFAULTS> = {};
+  for (const k of ['lr', 'beta1', 'beta2', 'eps'] as const) if (spec[k] !== undefined) out[k] = spec[k];
+  return out;
+}
+
+export interface BatchResult {
+  /** Mean of the examples' losses. */
+  loss: number;
+  /** Gradients of the mean loss (each example's gradient averaged). */
+  grads: Params;
+  forwards: Forward[];
+  /** Per example, when traced: intermediate gradients and that example's own parameter gradients (of L_i, not L_i / N). */
+  gradTraces: Trace[];
+}
+
+/** Forward and backward over a batch; the loss is the mean, so gradients are averaged. */
+export function batchGradients(c: ModelConfig, p: Params, examples: Example[], traceGrads = false): BatchResult {
+  if (examples.length === 0) throw new Error('a batch needs at least one example');
+  const n = examples.length;
+  const grads = zerosLike(c);
+  const forwards: Forward[] = [];
+  const gradTraces: Trace[] = [];
+  let loss = 0;
+  for (const ex of examples) {
+    const f = forward(c, p, ex);
+    forwards.push(f);
+    loss += f.loss;
+    if (!traceGrads) {
+      backward(c, p, f, grads, 1 / n);
+      continue;
+    }
+    const own = zerosLike(c);
+    const gt = backward(c, p, f, own, 1, true);
+    for (const s of paramSpecs(c)) {
+      gt[`grad.${s.name}`] = tensor(s.shape, own[s.name]);
+      const g = grads[s.name];
+      const o = own[s.name];
+      for (let i = 0; i < g.length; i++) g[i] += o[i] / n;
+    }
+    gradTraces.push(gt);
+  }
+  return { loss: loss / n, grads, forwards, gradTraces };
+}
+
+export interface StepOptions {
+  /** Parameters to update (default: all). Gradients are computed for all of them regardless. */
+  trainable?: readonly string[];
+  /** Clip the global gradient norm (over the trainable parameters) to this value. */
+  clip?: number;
+  traceGrads?: boolean;
+}
+
+export interface StepResult extends BatchResult {
+  /** Global gradient norm before clipping (over the trainable parameters). */
+  gradNorm: number;
+}
+
+/** forward → mean loss → backward → (clip) → optimizer update, in place on `params`. */
+export function trainStep(c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions = {}): StepResult {
+  const names = o.trainable ?? paramSpecs(c).map((s) => s.name);
+  for (const n of names) if (!(n in params)) throw new Error(`unknown parameter ${n}`);
+  const r = batchGradients(c, params, examples, o.traceGrads ?? false);
+  const gradNorm = o.clip !== undefined ? clipGradNorm(r.grads, o.clip, names) : Math.sqrt(names.reduce((s, n) => s + r.grads[n].reduce((a, x) => a + x * x, 0), 0));
+  opt.step(params, r.grads, names);
+  return { ...r, gradNorm };
+}
