@@ -21,7 +21,7 @@ export interface TensorCheck {
   maxRelError: number;
   /** Flat index of the entry with the largest relative error. */
   worstIndex: number;
-  /** Normwise relative error: max |a − n| / max(max |a|, max |n|) over the checked entries. */
+  /** Normwise relative error: max |a − n| / max(max |a|, max |n|, floor) over the checked entries. */
   normRelError: number;
 }
 
@@ -81,7 +81,7 @@ export function gradCheck(loss: () => number, params: Params, analytical: Params
         t.worstIndex = i;
       }
     }
-    t.normRelError = scale > 0 ? t.maxAbsError / scale : t.maxAbsError;
+    t.normRelError = t.maxAbsError / Math.max(scale, floor);
     tensors.push(t);
   }
   return {

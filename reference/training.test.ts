@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { makeConfig } from './config.js';
+import { adamInit, adamStep, clipGradNorm, globalNorm, momentumStep, sgdStep } from './optim.js';
+import { cloneParams, initParams } from './params.js';
+import { batchGradients, createOptimizer, trainStep } from './training.js';
+
+const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 8, layers: 2, seqLen: 4 });
+const batch = [
+  { tokens: [1, 2, 3], target: 0 },
+  { tokens: [4, 4], target: 2 },
+  { tokens: [0, 1, 0, 1], target: 3 },
+];
+
+describe('batches', () => {
+  it('the batch loss is the mean of the example losses and its gradient the mean of their gradients', () => {
+    const p = initParams(c, 2);
+    const whole = batchGradients(c, p, batch);
+    const parts = batch.map((ex) => batchGradients(c, p, [ex]));
+    expect(whole.loss).toBeCloseTo(parts.reduce((s, r) => s + r.loss, 0) / 3, 14);
+    for (const [name, g] of Object.entries(whole.grads))
+      for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo((parts[0].grads[name][i] + parts[1].grads[name][i] + parts[2].grads[name][i]) / 3, 14);
+  });
+
+  it('traced runs give each example its own (unaveraged) parameter gradient', () => {
+    const p = initParams(c, 2);
+    const traced = batchGradients(c, p, batch, true);
+    const alone = batchGradients(c, p, [batch[1]]);
+    const g = traced.gradTraces[1]['grad.head.W_out'].data;
+    for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo(alone.grads['head.W_out'][i], 15);
+  });
+});
+
+describe('optimizers', () => {
+  const one = (x: number) => ({ w: Float64Array.of(x) });
+
+  it('SGD: W ← W − lr·g', () => {
+    const p = one(0.234);
+    sgdStep(p, one(-0.05), 0.001, ['w']);
+    expect(p.w[0]).toBeCloseTo(0.234 + 0.00005, 15);
+  });
+
+  it('momentum: v ← βv + g, W ← W − lr·v', () => {
+    const p = one(0.5);
+    const v = {};
+    momentumStep(p, one(-0.1), v, 0.01, 0.9, ['w']);
+    momentumStep(p, one(-0.08), v, 0.01, 0.9, ['w']);
+    expect(p.w[0]).toBeCloseTo(0.5 + 0.01 * 0.1 + 0.01 * (0.9 * 0.1 + 0.08), 15);
+  });
+
+  it('Adam counts steps from 1: the first bias-corrected step moves each weight by lr·g/(|g| + ε)', () => {
+    const p = one(0.5);
+    const s = adamInit();
+    adamStep(p, one(-0.1), s, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, ['w']);
+    expect(s.step).toBe(1);
+    expect(p.w[0]).toBeCloseTo(0.5 + (0.01 * 0.1) / (0.1 + 1e-8), 15);
+  });
+
+  it('Adam\'s second step uses both moments with bias correction 1 − βᵗ for t = 2', () => {
+    const p = one(0);
+    const s = adamInit();
+    const h = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    adamStep(p, one(1), s, h, ['w']);
+    const after1 = p.w[0];
+    adamStep(p, one(3), s, h, ['w']);
+    const m = 0.9 * 0.1 + 0.1 * 3;
+    const v = 0.999 * 0.001 + 0.001 * 9;
+    expect(p.w[0]).toBeCloseTo(after1 - (0.1 * (m / (1 - 0.81))) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8), 14);
+  });
+
+  it('clipping by global norm rescales to max_norm only when the norm exceeds it', () => {
+    const g = { a: Float64Array.of(1.5), b: Float64Array.of(2) }; // ‖g‖ = 2.5
+    expect(clipGradNorm(g, 1, ['a', 'b'])).toBe(2.5);
+    expect(globalNorm(g, ['a', 'b'])).toBeCloseTo(1, 15);
+    expect(g.a[0]).toBeCloseTo(0.6, 15);
+    const small = { a: Float64Array.of(0.3) };
+    clipGradNorm(small, 1, ['a']);
+    expect(small.a[0]).toBe(0.3);
+  });
+});
+
+describe('a training step', () => {
+  it('updates only the trainable parameters, and the loss falls over a few Adam steps', () => {
+    const p = initParams(c, 4);
+    const before = cloneParams(p);
+    const opt = createOptimizer({ kind: 'adam', lr: 0.01 });
+    const first = trainStep(c, p, batch, opt, { trainable: ['head.W_out'] });
+    expect(Array.from(p['blocks.0.attn.W_Q'])).toEqual(Array.from(before['blocks.0.attn.W_Q']));
+    expect(Array.from(p['head.W_out'])).not.toEqual(Array.from(before['head.W_out']));
+    let last = first.loss;
+    const full = createOptimizer({ kind: 'adam', lr: 0.01 });
+    for (let i = 0; i < 30; i++) last = trainStep(c, p, batch, full).loss;
+    expect(last).toBeLessThan(first.loss * 0.5);
+  });
+
+  it('clips the global norm of the trainable gradients before the update', () => {
+    const p = initParams(c, 4);
+    const r = trainStep(c, p, batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { clip: 1e-3 });
+    expect(r.gradNorm).toBeGreaterThan(1e-3);
+    expect(globalNorm(r.grads, Object.keys(r.grads))).toBeCloseTo(1e-3, 12);
+  });
+
+  it('rejects an unknown trainable parameter name', () => {
+    expect(() => trainStep(c, initParams(c, 1), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { trainable: ['nope'] })).toThrow(/unknown parameter nope/);
+  });
+});
