@@ -1,9 +1,9 @@
 // An independent engine: the reference transformer re-implemented with TensorFlow.js (float32, CPU backend).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 // The backward pass is TF.js's own autodiff (tf.grads / tf.valueAndGrads / optimizer.minimize);
 // from reference/ only types and the pure config/parameter-layout helpers are imported.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { require as tsxRequire } from 'tsx/cjs/api';
 import type { ModelConfig } from '../../reference/config.js';
 import type { Example } from '../../reference/model.js';
 import { paramSpecs, type Params } from '../../reference/params.js';
@@ -12,9 +12,21 @@ import { paramSpecs, type Params } from '../../reference/params.js';
 // Backend and conversions
 // ---------------------------------------------------------------------------------------------
 
-/** Selects the pure-JS CPU backend (the only global state of this module); prod mode silences the tfjs-node hint. */
+/**
+ * Registers TF.js's own gradient functions. tfjs-core's Node bundle (dist/tf-core.node.js) ships the kernels'
+ * forward ops but not their gradients: the @tensorflow/tfjs union package normally imports
+ * '@tensorflow/tfjs-core/dist/register_all_gradients', an ES-module file tree with extensionless imports that
+ * Node's ESM loader refuses. tsx's namespaced CommonJS require (a devDependency already) loads it by the
+ * CommonJS resolution rules; the gradients land in tfjs's global registry, which every copy of tfjs-core shares.
+ */
+function registerTfjsGradients(): void {
+  tsxRequire('@tensorflow/tfjs-core/dist/register_all_gradients.js', import.meta.url);
+}
+
+/** Selects the pure-JS CPU backend and registers the gradients (the only global state of this module); prod mode silences the tfjs-node hint. */
 export async function initTfjs(): Promise<void> {
   tf.enableProdMode();
+  registerTfjsGradients();
   await tf.setBackend('cpu');
 }
 await initTfjs();

@@ -1,0 +1,3 @@
+const t0 = performance.now();
+await import('./examples/tfjs/model.js');
+console.log('import ms', performance.now() - t0);
