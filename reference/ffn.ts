@@ -1,7 +1,10 @@
 import { linearBackward, linearForward } from './linear.js';
 import { reluBackward, reluForward } from './relu.js';
 
-/** W_1 [d×dff], b_1 [dff], W_2 [dff×d], b_2 [d]; the biases are null where the model has none (the book's Example 5). */
+/**
+ * W_1 [d×dff], b_1 [dff], W_2 [dff×dOut], b_2 [dOut]; dOut = d inside a transformer block (Stage 10's exercise 1
+ * is a 2→2→1 network). The biases are null where the model has none (the book's Example 5).
+ */
 export interface FFNWeights {
   W_1: Float64Array;
   b_1: Float64Array | null;
@@ -16,13 +19,13 @@ export interface FFNCache {
 }
 
 /** hidden = X W_1 + b_1;  act = ReLU(hidden);  out = act W_2 + b_2 */
-export function ffnForward(X: Float64Array, w: FFNWeights, rows: number, d: number, dff: number): FFNCache {
+export function ffnForward(X: Float64Array, w: FFNWeights, rows: number, d: number, dff: number, dOut = d): FFNCache {
   const hidden = new Float64Array(rows * dff);
   const act = new Float64Array(rows * dff);
-  const out = new Float64Array(rows * d);
+  const out = new Float64Array(rows * dOut);
   linearForward(hidden, X, w.W_1, w.b_1, rows, d, dff);
   reluForward(act, hidden, rows * dff);
-  linearForward(out, act, w.W_2, w.b_2, rows, dff, d);
+  linearForward(out, act, w.W_2, w.b_2, rows, dff, dOut);
   return { hidden, act, out };
 }
 
@@ -38,10 +41,10 @@ export interface FFNGradTrace {
 export function ffnBackward(
   dX: Float64Array | null, g: FFNGrads, dout: Float64Array,
   X: Float64Array, w: FFNWeights, c: FFNCache, rows: number, d: number, dff: number,
-  trace: FFNGradTrace = {},
+  trace: FFNGradTrace = {}, dOut = d,
 ): void {
   const dact = new Float64Array(rows * dff);
-  linearBackward(dact, g.W_2, g.b_2, dout, c.act, w.W_2, rows, dff, d);
+  linearBackward(dact, g.W_2, g.b_2, dout, c.act, w.W_2, rows, dff, dOut);
   const dhidden = new Float64Array(rows * dff);
   reluBackward(dhidden, dact, c.hidden, rows * dff);
   linearBackward(dX, g.W_1, g.b_1, dhidden, X, w.W_1, rows, d, dff);

@@ -1,0 +1,299 @@
+// The float64 reference, plugged in as an implementation like any other.
+import { attentionBackward, attentionForward } from '../../reference/attention.js';
+import { makeConfig } from '../../reference/config.js';
+import { embeddingBackward } from '../../reference/embedding.js';
+import { ffnBackward, ffnForward } from '../../reference/ffn.js';
+import { layerNormBackward, layerNormForward } from '../../reference/layernorm.js';
+import { crossEntropyBackward, crossEntropyForward, mseBackward, mseForward } from '../../reference/losses.js';
+import { matmulForward } from '../../reference/matmul.js';
+import { forward } from '../../reference/model.js';
+import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, momentumStep, sgdStep } from '../../reference/optim.js';
+import { countParams, initParams, paramSpecs, sizeOf, type Params } from '../../reference/params.js';
+import { reluBackward, reluForward } from '../../reference/relu.js';
+import { softmaxBackward, softmaxForward } from '../../reference/softmax.js';
+import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
+import { createOptimizer, trainStep, type Optimizer } from '../../reference/training.js';
+import { FEATURES, type Implementation, type TraceValues } from '../implementation.js';
+import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../scenario.js';
+import { fromNested } from '../tensors.js';
+
+function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): Params {
+  const specs = paramSpecs(config);
+  const params: Params = s.init ? initParams(config, s.init.seed) : {};
+  const known = new Set(specs.map((p) => p.name));
+  for (const [name, value] of Object.entries(s.weights ?? {})) {
+    if (!known.has(name)) throw new Error(`weights.${name}: the model has no such parameter (it has ${[...known].join(', ')})`);
+    const t = fromNested(value, `weights.${name}`);
+    const want = specs.find((p) => p.name === name)!.shape;
+    if (sizeOf(t.shape) !== sizeOf(want) || (t.shape.length > 1 && t.shape.join() !== want.join())) {
+      throw new Error(`weights.${name}: shape [${t.shape}] does not match the parameter's [${want}]`);
+    }
+    params[name] = t.data;
+  }
+  for (const p of specs) if (!params[p.name]) throw new Error(`weights.${p.name} is not given and the scenario has no init seed`);
+  return params;
+}
+
+function runModel(s: ModelScenario): TraceValues {
+  const config = makeConfig(s.config);
+  const params = modelParams(s, config);
+  const shapes = Object.fromEntries(paramSpecs(config).map((p) => [p.name, p.shape]));
+  const examples = s.examples.map((e) => ({ ...e }));
+  const trace: TraceValues = {};
+  let opt: Optimizer | null = null;
+  for (const step of s.steps) {
+    if (step.do === 'forward') {
+      let loss = 0;
+      examples.forEach((ex, i) => {
+        const f = forward(config, params, ex);
+        for (const [k, v] of Object.entries(f.trace)) trace[`${step.id}/${i}/${k}`] = v;
+        loss += f.loss;
+      });
+      if (!Number.isNaN(loss)) trace[`${step.id}/loss`] = scalar(loss / examples.length);
+      continue;
+    }
+    opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 });
+    const r = trainStep(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true });
+    r.forwards.forEach((f, i) => {
+      for (const [k, v] of Object.entries(f.trace)) trace[`${step.id}/${i}/${k}`] = v;
+      for (const [k, v] of Object.entries(r.gradTraces[i])) trace[`${step.id}/${i}/${k}`] = v;
+    });
+    trace[`${step.id}/loss`] = scalar(r.loss);
+    trace[`${step.id}/grad_norm`] = scalar(r.gradNorm);
+    for (const [name, g] of Object.entries(r.grads)) trace[`${step.id}/grad.${name}`] = tensor(shapes[name], Float64Array.from(g));
+    for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
+    for (const [name, m] of Object.entries(opt.adam.m)) trace[`${step.id}/adam.m.${name}`] = tensor(shapes[name], Float64Array.from(m));
+    for (const [name, v] of Object.entries(opt.adam.v)) trace[`${step.id}/adam.v.${name}`] = tensor(shapes[name], Float64Array.from(v));
+    for (const [name, v] of Object.entries(opt.velocity)) trace[`${step.id}/momentum.v.${name}`] = tensor(shapes[name], Float64Array.from(v));
+  }
+  return trace;
+}
+
+type Args = OpCall['args'];
+const t = (args: Args, name: string, id: string): Tensor => fromNested(args[name] as Nested, `${id}.${name}`);
+const num = (args: Args, name: string, id: string): number => {
+  const v = args[name];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${id}.${name}: expected a finite number`);
+  return v;
+};
+const rowsCols = (x: Tensor): [number, number] => (x.shape.length === 1 ? [1, x.shape[0]] : [x.shape[0], x.shape[1]]);
+const trajectory = (ws: number[][]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flat()));
+
+/** One operation on its inputs, every output named as in OPS. */
+function runOp(call: OpCall): Record<string, Tensor> {
+  const { args, id } = call;
+  switch (call.op) {
+    case 'matmul': {
+      const A = t(args, 'A', id);
+      const B = t(args, 'B', id);
+      const [m, k] = rowsCols(A);
+      const [k2, n] = rowsCols(B);
+      if (k !== k2) throw new Error(`${id}: A is ${m}×${k} but B is ${k2}×${n}`);
+      const C = new Float64Array(m * n);
+      matmulForward(C, A.data, B.data, m, k, n);
+      return { C: tensor([m, n], C) };
+    }
+    case 'matvec': {
+      const M = t(args, 'M', id);
+      const x = t(args, 'x', id);
+      const [m, n] = rowsCols(M);
+      const y = new Float64Array(m);
+      matmulForward(y, M.data, x.data, m, n, 1);
+      return { y: tensor([m], y) };
+    }
+    case 'dot': {
+      const a = t(args, 'a', id).data;
+      const b = t(args, 'b', id).data;
+      return { value: scalar(a.reduce((s, x, i) => s + x * b[i], 0)) };
+    }
+    case 'outer': {
+      const a = t(args, 'a', id).data;
+      const b = t(args, 'b', id).data;
+      const C = new Float64Array(a.length * b.length);
+      matmulForward(C, a, b, a.length, 1, b.length);
+      return { C: tensor([a.length, b.length], C) };
+    }
+    case 'softmax': {
+      const x = t(args, 'x', id);
+      const [rows, n] = rowsCols(x);
+      const y = new Float64Array(x.data.length);
+      softmaxForward(y, x.data, rows, n);
+      const out: Record<string, Tensor> = { y: tensor(x.shape, y) };
+      if (args.upstream !== undefined) {
+        const dx = new Float64Array(y.length);
+        softmaxBackward(dx, t(args, 'upstream', id).data, y, rows, n);
+        out.dx = tensor(x.shape, dx);
+      }
+      return out;
+    }
+    case 'relu': {
+      const z = t(args, 'z', id);
+      const y = new Float64Array(z.data.length);
+      reluForward(y, z.data, y.length);
+      const out: Record<string, Tensor> = { y: tensor(z.shape, y) };
+      if (args.upstream !== undefined) {
+        const dz = new Float64Array(y.length);
+        reluBackward(dz, t(args, 'upstream', id).data, z.data, y.length);
+        out.dz = tensor(z.shape, dz);
+      }
+      return out;
+    }
+    case 'cross_entropy': {
+      const logits = t(args, 'logits', id);
+      const n = logits.data.length;
+      const target = num(args, 'target', id);
+      const probs = new Float64Array(n);
+      const loss = crossEntropyForward(probs, logits.data, target, n);
+      const d = new Float64Array(n);
+      crossEntropyBackward(d, probs, target, n);
+      return { probs: tensor([n], probs), loss: scalar(loss), dlogits: tensor([n], d) };
+    }
+    case 'cross_entropy_grad': {
+      const probs = t(args, 'probs', id);
+      const n = probs.data.length;
+      const d = new Float64Array(n);
+      crossEntropyBackward(d, probs.data, num(args, 'target', id), n);
+      return { dlogits: tensor([n], d) };
+    }
+    case 'mse': {
+      const y = t(args, 'y', id);
+      const target = t(args, 't', id).data;
+      const n = y.data.length;
+      const factor = num(args, 'factor', id);
+      const dy = new Float64Array(n);
+      mseBackward(dy, y.data, target, n, factor);
+      return { loss: scalar(mseForward(y.data, target, n, factor)), dy: tensor(y.shape, dy) };
+    }
+    case 'layer_norm': {
+      const x = t(args, 'x', id);
+      const [rows, n] = rowsCols(x);
+      const gamma = t(args, 'gamma', id).data;
+      const beta = t(args, 'beta', id).data;
+      const y = new Float64Array(rows * n);
+      const mean = new Float64Array(rows);
+      const rstd = new Float64Array(rows);
+      layerNormForward(y, mean, rstd, x.data, gamma, beta, rows, n, num(args, 'eps', id));
+      const out: Record<string, Tensor> = { y: tensor(x.shape, y) };
+      if (args.upstream !== undefined) {
+        const dx = new Float64Array(rows * n);
+        const dg = new Float64Array(n);
+        const db = new Float64Array(n);
+        layerNormBackward(dx, dg, db, t(args, 'upstream', id).data, x.data, gamma, mean, rstd, rows, n);
+        Object.assign(out, { dx: tensor(x.shape, dx), dgamma: tensor([n], dg), dbeta: tensor([n], db) });
+      }
+      return out;
+    }
+    case 'attention': {
+      const Q = t(args, 'Q', id);
+      const [T, d] = rowsCols(Q);
+      const heads = num(args, 'heads', id);
+      const shape = { T, d, heads, causal: args.causal === true };
+      const K = t(args, 'K', id).data;
+      const V = t(args, 'V', id).data;
+      const context = new Float64Array(T * d);
+      const cache = attentionForward(context, Q.data, K, V, shape);
+      const hT = [heads, T, T];
+      const out: Record<string, Tensor> = {
+        scores: tensor(hT, cache.scores), scaled: tensor(hT, cache.scaled), weights: tensor(hT, cache.weights), context: tensor([T, d], context),
+      };
+      if (args.upstream !== undefined) {
+        const g = { dQ: new Float64Array(T * d), dK: new Float64Array(T * d), dV: new Float64Array(T * d) };
+        attentionBackward(g.dQ, g.dK, g.dV, t(args, 'upstream', id).data, Q.data, K, V, cache, shape);
+        for (const [k, v] of Object.entries(g)) out[k] = tensor([T, d], v);
+      }
+      return out;
+    }
+    case 'embedding_backward': {
+      const tokens = Array.from(t(args, 'tokens', id).data);
+      const dX = t(args, 'dX', id);
+      const [, d] = rowsCols(dX);
+      const vocab = num(args, 'vocab', id);
+      const dE = new Float64Array(vocab * d);
+      embeddingBackward(dE, dX.data, tokens, d);
+      return { dE: tensor([vocab, d], dE) };
+    }
+    case 'mlp_mse': {
+      const x = t(args, 'x', id);
+      const [rows, din] = rowsCols(x);
+      const W_1 = t(args, 'W_1', id);
+      const W_2 = t(args, 'W_2', id);
+      const [, dh] = rowsCols(W_1);
+      const [, dout] = rowsCols(W_2);
+      const w = { W_1: W_1.data, b_1: t(args, 'b_1', id).data, W_2: W_2.data, b_2: t(args, 'b_2', id).data };
+      const c = ffnForward(x.data, w, rows, din, dh, dout);
+      const target = t(args, 'target', id).data;
+      const factor = num(args, 'factor', id);
+      const doutput = new Float64Array(rows * dout);
+      mseBackward(doutput, c.out, target, rows * dout, factor);
+      const g = { W_1: new Float64Array(din * dh), b_1: new Float64Array(dh), W_2: new Float64Array(dh * dout), b_2: new Float64Array(dout) };
+      const tr = { act: new Float64Array(rows * dh), hidden: new Float64Array(rows * dh) };
+      ffnBackward(null, g, doutput, x.data, w, c, rows, din, dh, tr, dout);
+      return {
+        hidden: tensor([rows, dh], c.hidden), act: tensor([rows, dh], c.act), output: tensor([rows, dout], c.out),
+        loss: scalar(mseForward(c.out, target, rows * dout, factor)), doutput: tensor([rows, dout], doutput),
+        dW_2: tensor([dh, dout], g.W_2), db_2: tensor([dout], g.b_2), dact: tensor([rows, dh], tr.act), dhidden: tensor([rows, dh], tr.hidden),
+        dW_1: tensor([din, dh], g.W_1), db_1: tensor([dh], g.b_1),
+      };
+    }
+    case 'sgd':
+    case 'momentum':
+    case 'adam': {
+      const w0 = t(args, 'w', id);
+      const grads = t(args, 'grads', id);
+      const n = w0.data.length;
+      const steps = grads.data.length / n;
+      if (!Number.isInteger(steps)) throw new Error(`${id}.grads: ${grads.data.length} values do not split into steps of ${n}`);
+      const p = { w: Float64Array.from(w0.data) };
+      const velocity = {};
+      const adam = adamInit();
+      const out: number[][] = [];
+      for (let s = 0; s < steps; s++) {
+        const g = { w: grads.data.slice(s * n, (s + 1) * n) };
+        const lr = num(args, 'lr', id);
+        if (call.op === 'sgd') sgdStep(p, g, lr, ['w']);
+        else if (call.op === 'momentum') momentumStep(p, g, velocity, lr, num(args, 'beta', id), ['w']);
+        else adamStep(p, g, adam, { ...ADAM_DEFAULTS, lr, beta1: num(args, 'beta1', id), beta2: num(args, 'beta2', id), eps: num(args, 'eps', id) }, ['w']);
+        out.push(Array.from(p.w));
+      }
+      return { trajectory: trajectory(out) };
+    }
+    case 'gd_quadratic': {
+      // loss = 0.5·(w − center)², so dL/dw = w − center
+      const p = { w: Float64Array.of(num(args, 'w', id)) };
+      const center = num(args, 'center', id);
+      const out: number[][] = [];
+      for (let s = 0; s < num(args, 'steps', id); s++) {
+        sgdStep(p, { w: Float64Array.of(p.w[0] - center) }, num(args, 'lr', id), ['w']);
+        out.push([p.w[0]]);
+      }
+      return { trajectory: trajectory(out) };
+    }
+    case 'clip_grad_norm': {
+      const g = t(args, 'g', id);
+      const grads = { g: Float64Array.from(g.data) };
+      const norm = clipGradNorm(grads, num(args, 'max_norm', id), ['g']);
+      return { norm: scalar(norm), clipped: tensor(g.shape, grads.g) };
+    }
+    case 'central_difference':
+      return { gradient: scalar((num(args, 'loss_plus', id) - num(args, 'loss_minus', id)) / (2 * num(args, 'eps', id))) };
+    case 'param_count':
+      return { count: scalar(countParams(makeConfig(args.config as object))) };
+  }
+}
+
+function runOps(s: OpsScenario): TraceValues {
+  const trace: TraceValues = {};
+  for (const call of s.calls) for (const [name, value] of Object.entries(runOp(call))) trace[`${call.id}/${name}`] = value;
+  return trace;
+}
+
+/** The reference as an implementation: float64, every op and every model feature. */
+export const referenceImplementation: Implementation = {
+  name: 'reference',
+  version: '0.1.0',
+  language: 'TypeScript',
+  capabilities: { dtype: 'float64', ops: Object.keys(OPS) as OpName[], features: [...FEATURES] },
+  async run(s: Scenario) {
+    return s.kind === 'model' ? runModel(s) : runOps(s);
+  },
+};
