@@ -27,6 +27,18 @@ export interface ModelScenario {
   /** One optimizer for the whole scenario, its state carried from one train step to the next. */
   optimizer?: OptimizerSpec;
   steps: StepSpec[];
+  /**
+   * Single operations applied afterwards to values of this scenario's own trace (for example the worksheet's
+   * step-by-step softmax of the traced scores). The harness resolves their `from` arguments and sends them to
+   * the implementation as an ops scenario.
+   */
+  then?: OpCall[];
+}
+
+/** An op argument taken from the trace of the same run: `{ from: '<path>', at: [...] }`. */
+export interface TraceRef {
+  from: string;
+  at?: number[];
 }
 
 /** The single operations a fixture can ask for, each with named inputs and named outputs. */
@@ -35,7 +47,7 @@ export const OPS = {
   matvec: { inputs: ['M', 'x'], outputs: ['y'] },
   dot: { inputs: ['a', 'b'], outputs: ['value'] },
   outer: { inputs: ['a', 'b'], outputs: ['C'] },
-  softmax: { inputs: ['x', 'upstream?'], outputs: ['y', 'dx?'] },
+  softmax: { inputs: ['x', 'upstream?'], outputs: ['max', 'shifted', 'exps', 'sum', 'y', 'dx?'] },
   relu: { inputs: ['z', 'upstream?'], outputs: ['y', 'dz?'] },
   cross_entropy: { inputs: ['logits', 'target'], outputs: ['probs', 'loss', 'dlogits'] },
   cross_entropy_grad: { inputs: ['probs', 'target'], outputs: ['dlogits'] },
@@ -58,7 +70,7 @@ export type OpName = keyof typeof OPS;
 export interface OpCall {
   id: string;
   op: OpName;
-  args: Record<string, Nested | boolean | Partial<ModelConfig>>;
+  args: Record<string, Nested | boolean | Partial<ModelConfig> | TraceRef>;
 }
 
 export interface OpsScenario {

@@ -1,13 +1,80 @@
 // The `tconf` command line.
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
+import { listClaims } from '../claims.js';
+import { formatProblem } from '../fixture.js';
+import { computeGolden, diffGolden, readGolden, writeGolden } from '../golden.js';
+import { referenceImplementation } from '../impls/reference.js';
+import { loadFixtures } from '../load.js';
+
+/** Exit codes: 0 success, 1 conformance failures, 2 usage or fixture errors. */
+export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
+
+function loadOrExit() {
+  const r = loadFixtures();
+  if (r.problems.length) {
+    for (const p of r.problems) console.error(formatProblem(p));
+    console.error(`${r.problems.length} fixture problem(s)`);
+    process.exit(EXIT.usage);
+  }
+  return r.fixtures;
+}
 
 const program = new Command();
-program.name('tconf').description('Conformance suite and float64 reference for transformer math').showHelpAfterError();
+program
+  .name('tconf')
+  .description('Conformance suite and float64 reference for transformer math')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
 program
   .command('run')
   .description("run the book's Examples 1-3 on the float64 reference and print the worksheets' intermediate values")
   .action(() => printBookExamples());
+
+program
+  .command('validate')
+  .description('schema-check the fixtures only (file, line and field for every problem)')
+  .action(() => {
+    const fixtures = loadOrExit();
+    console.log(`${fixtures.length} fixture(s), ${fixtures.reduce((n, f) => n + f.fixture.claims.length, 0)} claim(s): valid`);
+  });
+
+program
+  .command('list')
+  .description('every claim: id, fixture, seed file, section, kind, printed, expected value, expected verdict')
+  .option('--json', 'one JSON document on stdout')
+  .action((o: { json?: boolean }) => {
+    const rows = listClaims(loadOrExit(), readGolden);
+    if (o.json) return void process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+    for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.section ?? ''}\t${JSON.stringify(r.printed)}\t${r.expected_verdict}`);
+    console.log(`${rows.length} claim(s)`);
+  });
+
+program
+  .command('golden')
+  .description('recompute the expected values with the reference and freeze them in fixtures/golden/, printing every change')
+  .option('--check', 'only report differences; exit 1 if the frozen values are stale')
+  .action(async (o: { check?: boolean }) => {
+    const fixtures = loadOrExit();
+    let stale = 0;
+    let problems = 0;
+    for (const lf of fixtures) {
+      const r = await computeGolden(lf, referenceImplementation);
+      for (const p of r.problems) console.error(formatProblem(p));
+      problems += r.problems.length;
+      if (!r.golden) continue;
+      const changes = diffGolden(readGolden(lf.fixture.id), r.golden);
+      for (const c of changes) {
+        const by = c.change === 'changed' ? ` by max abs ${c.maxAbs?.toExponential(3)}, max rel ${c.maxRel?.toExponential(3)}` : '';
+        console.log(`${lf.fixture.id}: ${c.key} ${c.change}${by}`);
+      }
+      stale += changes.length ? 1 : 0;
+      if (changes.length && !o.check) writeGolden(r.golden);
+    }
+    if (problems) process.exit(EXIT.usage);
+    console.log(o.check ? `${stale} fixture(s) with stale expected values` : `${stale} fixture(s) updated, ${fixtures.length - stale} unchanged`);
+    if (o.check && stale) process.exit(EXIT.failures);
+  });
 
 await program.parseAsync(process.argv);

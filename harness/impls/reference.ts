@@ -50,6 +50,7 @@ function runModel(s: ModelScenario): TraceValues {
         loss += f.loss;
       });
       if (!Number.isNaN(loss)) trace[`${step.id}/loss`] = scalar(loss / examples.length);
+      for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
       continue;
     }
     opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 });
@@ -118,7 +119,18 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const [rows, n] = rowsCols(x);
       const y = new Float64Array(x.data.length);
       softmaxForward(y, x.data, rows, n);
-      const out: Record<string, Tensor> = { y: tensor(x.shape, y) };
+      // The worksheet's steps, row by row: max, x − max, exp(x − max), their sum.
+      const max = new Float64Array(rows);
+      const shifted = new Float64Array(rows * n);
+      const sum = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        max[r] = Math.max(...x.data.subarray(r * n, (r + 1) * n));
+        for (let j = 0; j < n; j++) shifted[r * n + j] = x.data[r * n + j] - max[r];
+      }
+      const exps = shifted.map(Math.exp);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) sum[r] += exps[r * n + j];
+      const perRow = (v: Float64Array) => (x.shape.length === 1 ? scalar(v[0]) : tensor([rows], v));
+      const out: Record<string, Tensor> = { max: perRow(max), shifted: tensor(x.shape, shifted), exps: tensor(x.shape, exps), sum: perRow(sum), y: tensor(x.shape, y) };
       if (args.upstream !== undefined) {
         const dx = new Float64Array(y.length);
         softmaxBackward(dx, t(args, 'upstream', id).data, y, rows, n);

@@ -1,0 +1,130 @@
+// Certified expected values, frozen in fixtures/golden/<fixture id>.json: the reference's value for every
+// trace path a fixture's claims name, and the exact value of every `expr`. Regenerating reports each value
+// that moved and by how much, so a change to the reference cannot silently move its own expected values.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tensor, type Tensor } from '../reference/tensor.js';
+import { exactValue } from './audit/expr.js';
+import type { Claim, LoadedFixture, Problem } from './fixture.js';
+import type { Implementation } from './implementation.js';
+import { FIXTURE_DIR } from './load.js';
+import { runScenario } from './run-scenario.js';
+import { select } from './tensors.js';
+
+export const GOLDEN_DIR = join(FIXTURE_DIR, 'golden');
+export const GOLDEN_VERSION = 1;
+
+export interface Golden {
+  version: number;
+  fixture: string;
+  generated_by: string;
+  /** Trace path → the whole tensor the implementation produced. */
+  values: Record<string, { shape: number[]; data: number[] }>;
+  /** Expression → its exact value as a decimal string (40 significant digits). */
+  exprs: Record<string, string>;
+}
+
+/** Every trace path and expression the claims of a fixture refer to. */
+export function references(claims: Claim[]): { paths: string[]; exprs: string[] } {
+  const paths = new Set<string>();
+  const exprs = new Set<string>();
+  for (const c of claims) {
+    for (const r of [c, ...(c.of ?? [])]) {
+      if (r.path) paths.add(r.path);
+      if (r.expr) exprs.add(r.expr);
+    }
+  }
+  return { paths: [...paths].sort(), exprs: [...exprs].sort() };
+}
+
+/** Runs a fixture's scenario and keeps what its claims need; a path the scenario does not produce is a problem. */
+export async function computeGolden(lf: LoadedFixture, impl: Implementation): Promise<{ golden?: Golden; problems: Problem[] }> {
+  const f = lf.fixture;
+  const { paths, exprs } = references(f.claims);
+  const problems: Problem[] = [];
+  const golden: Golden = { version: GOLDEN_VERSION, fixture: f.id, generated_by: `${impl.name} ${impl.version}`, values: {}, exprs: {} };
+  const lineOfPath = (p: string) => {
+    const c = f.claims.find((c) => c.path === p || c.of?.some((o) => o.path === p));
+    return { line: c ? lf.claimLines[c.id] : 1, field: c ? `claims(${c.id}).path` : 'path' };
+  };
+  if (paths.length) {
+    if (f.scenario.kind === 'none') throw new Error('unreachable: paths without a scenario are rejected at load');
+    let trace;
+    try {
+      trace = await runScenario(impl, f.scenario);
+    } catch (e) {
+      return { problems: [{ file: lf.file, line: 1, field: 'scenario', message: `the ${impl.name} implementation failed on this scenario: ${(e as Error).message}` }] };
+    }
+    for (const p of paths) {
+      const t = trace[p];
+      if (!t) {
+        const near = Object.keys(trace).filter((k) => k.split('/')[0] === p.split('/')[0]).slice(0, 6);
+        problems.push({ file: lf.file, ...lineOfPath(p), message: `unresolvable trace path '${p}' (the scenario produces e.g. ${near.join(', ')})` });
+        continue;
+      }
+      golden.values[p] = { shape: t.shape, data: Array.from(t.data) };
+    }
+  }
+  for (const e of exprs) golden.exprs[e] = exactValue(e).toSignificantDigits(40).toString();
+  for (const c of f.claims) {
+    for (const r of [c, ...(c.of ?? [])]) {
+      if (!r.path || !r.at || !golden.values[r.path]) continue;
+      try {
+        select(asTensor(golden.values[r.path]), r.at);
+      } catch (e) {
+        problems.push({ file: lf.file, line: lf.claimLines[c.id], field: `claims(${c.id}).at`, message: (e as Error).message });
+      }
+    }
+  }
+  return problems.length ? { problems } : { golden, problems };
+}
+
+export const asTensor = (v: { shape: number[]; data: number[] }): Tensor => tensor(v.shape, Float64Array.from(v.data));
+
+export const goldenPath = (fixtureId: string): string => join(GOLDEN_DIR, `${fixtureId}.json`);
+
+export function readGolden(fixtureId: string): Golden | null {
+  const p = goldenPath(fixtureId);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Golden) : null;
+}
+
+export function writeGolden(g: Golden): void {
+  mkdirSync(GOLDEN_DIR, { recursive: true });
+  writeFileSync(goldenPath(g.fixture), `${JSON.stringify(g, null, 1)}\n`);
+}
+
+export interface GoldenChange {
+  key: string;
+  change: 'added' | 'removed' | 'changed' | 'reshaped';
+  maxAbs?: number;
+  maxRel?: number;
+}
+
+/** What differs between two frozen sets of expected values, value by value. */
+export function diffGolden(before: Golden | null, after: Golden): GoldenChange[] {
+  const out: GoldenChange[] = [];
+  const old = before?.values ?? {};
+  for (const [k, v] of Object.entries(after.values)) {
+    const o = old[k];
+    if (!o) out.push({ key: k, change: 'added' });
+    else if (o.shape.join() !== v.shape.join()) out.push({ key: k, change: 'reshaped' });
+    else {
+      let maxAbs = 0;
+      let maxRel = 0;
+      v.data.forEach((x, i) => {
+        const d = Math.abs(x - o.data[i]);
+        maxAbs = Math.max(maxAbs, d);
+        if (d > 0) maxRel = Math.max(maxRel, d / Math.max(Math.abs(x), Math.abs(o.data[i])));
+      });
+      if (maxAbs > 0 || v.data.some((x, i) => !Object.is(x, o.data[i]))) out.push({ key: k, change: 'changed', maxAbs, maxRel });
+    }
+  }
+  for (const k of Object.keys(old)) if (!(k in after.values)) out.push({ key: k, change: 'removed' });
+  const oldExprs = before?.exprs ?? {};
+  for (const [e, v] of Object.entries(after.exprs)) {
+    if (!(e in oldExprs)) out.push({ key: `expr ${e}`, change: 'added' });
+    else if (oldExprs[e] !== v) out.push({ key: `expr ${e}`, change: 'changed' });
+  }
+  for (const e of Object.keys(oldExprs)) if (!(e in after.exprs)) out.push({ key: `expr ${e}`, change: 'removed' });
+  return out;
+}

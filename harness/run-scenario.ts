@@ -1,0 +1,33 @@
+// Runs a fixture's scenario on any implementation. A model scenario's `then:` calls are resolved against
+// the trace the implementation itself produced and sent back to it as a plain ops scenario, so
+// implementations only ever see model scenarios and ops scenarios.
+import type { Implementation, TraceValues } from './implementation.js';
+import type { Nested, OpCall, Scenario, TraceRef } from './scenario.js';
+import { select, toNested } from './tensors.js';
+
+const isRef = (v: unknown): v is TraceRef => typeof v === 'object' && v !== null && !Array.isArray(v) && 'from' in v;
+
+/** Replaces `{ from, at }` arguments by the values they point at in `trace`. */
+export function resolveCalls(calls: OpCall[], trace: TraceValues): OpCall[] {
+  return calls.map((call) => {
+    const args: OpCall['args'] = {};
+    for (const [name, v] of Object.entries(call.args)) {
+      if (!isRef(v)) {
+        args[name] = v;
+        continue;
+      }
+      const t = trace[v.from];
+      if (!t) throw new Error(`${call.id}.${name}: the implementation's trace has no '${v.from}'`);
+      args[name] = toNested(v.at ? select(t, v.at) : t) as Nested;
+    }
+    return { ...call, args };
+  });
+}
+
+export async function runScenario(impl: Implementation, s: Scenario): Promise<TraceValues> {
+  if (s.kind !== 'model' || !s.then?.length) return impl.run(s);
+  const { then, ...model } = s;
+  const trace = await impl.run(model);
+  const more = await impl.run({ kind: 'ops', calls: resolveCalls(then, trace) });
+  return { ...trace, ...more };
+}
