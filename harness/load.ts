@@ -167,12 +167,12 @@ export function fixtureFiles(dir = FIXTURE_DIR): string[] {
     .sort();
 }
 
-/** Loads every fixture; duplicate fixture ids across files are problems too. */
-export function loadFixtures(dir = FIXTURE_DIR): { fixtures: LoadedFixture[]; problems: Problem[] } {
+/** Loads every fixture (or those whose path contains `only`); duplicate fixture ids across files are problems too. */
+export function loadFixtures(dir = FIXTURE_DIR, only?: string): { fixtures: LoadedFixture[]; problems: Problem[] } {
   const fixtures: LoadedFixture[] = [];
   const problems: Problem[] = [];
   const ids = new Map<string, string>();
-  for (const path of fixtureFiles(dir)) {
+  for (const path of fixtureFiles(dir).filter((p) => !only || relative(ROOT, p).includes(only))) {
     const file = relative(ROOT, path) || basename(path);
     const r = parseFixture(readFileSync(path, 'utf8'), file);
     problems.push(...r.problems);

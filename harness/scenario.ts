@@ -46,6 +46,7 @@ export const OPS = {
   matmul: { inputs: ['A', 'B'], outputs: ['C'] },
   matvec: { inputs: ['M', 'x'], outputs: ['y'] },
   dot: { inputs: ['a', 'b'], outputs: ['value'] },
+  subtract: { inputs: ['a', 'b'], outputs: ['value'] },
   outer: { inputs: ['a', 'b'], outputs: ['C'] },
   softmax: { inputs: ['x', 'upstream?'], outputs: ['max', 'shifted', 'exps', 'sum', 'y', 'dx?'] },
   relu: { inputs: ['z', 'upstream?'], outputs: ['y', 'dz?'] },

@@ -198,23 +198,26 @@ function intervalPow(a: Interval, b: Interval): Interval {
   return { lo: D.min(...corners.map(([x, y]) => Down.pow(x, y))), hi: D.max(...corners.map(([x, y]) => Up.pow(x, y))) };
 }
 
-/** The interval of all values the expression takes as its rounded literals range over their intervals. */
-export function evaluateInterval(node: Node, exactLiterals = false): Interval {
+/**
+ * The interval of all values the expression takes as its rounded literals range over their intervals:
+ * ± halfUnits · ½·10⁻ᵏ around each (halfUnits 1: honest rounding; 2: a value itself off by up to one unit).
+ */
+export function evaluateInterval(node: Node, exactLiterals = false, halfUnits = 1): Interval {
   switch (node.type) {
     case 'num': {
       const x = new D(node.text);
       const k = exactLiterals ? null : roundedDecimals(node.text);
       if (k === null) return point(x);
-      const half = new D(5).times(new D(10).pow(-(k + 1)));
+      const half = new D(5).times(new D(10).pow(-(k + 1))).times(halfUnits);
       return { lo: x.minus(half), hi: x.plus(half) };
     }
     case 'neg': {
-      const x = evaluateInterval(node.x, exactLiterals);
+      const x = evaluateInterval(node.x, exactLiterals, halfUnits);
       return { lo: x.hi.neg(), hi: x.lo.neg() };
     }
     case 'bin': {
-      const a = evaluateInterval(node.a, exactLiterals);
-      const b = evaluateInterval(node.b, exactLiterals);
+      const a = evaluateInterval(node.a, exactLiterals, halfUnits);
+      const b = evaluateInterval(node.b, exactLiterals, halfUnits);
       switch (node.op) {
         case '+': return { lo: Down.add(a.lo, b.lo), hi: Up.add(a.hi, b.hi) };
         case '-': return { lo: Down.sub(a.lo, b.hi), hi: Up.sub(a.hi, b.lo) };
@@ -233,8 +236,8 @@ export function evaluateInterval(node: Node, exactLiterals = false): Interval {
       break;
     }
     case 'call': {
-      if (node.fn === 'exact') return evaluateInterval(node.args[0], true);
-      const xs = node.args.map((n) => evaluateInterval(n, exactLiterals));
+      if (node.fn === 'exact') return evaluateInterval(node.args[0], true, halfUnits);
+      const xs = node.args.map((n) => evaluateInterval(n, exactLiterals, halfUnits));
       const x = xs[0];
       switch (node.fn) {
         case 'exp': return { lo: Down.exp(x.lo), hi: Up.exp(x.hi) };
@@ -254,4 +257,4 @@ export function evaluateInterval(node: Node, exactLiterals = false): Interval {
   throw new Error('unreachable');
 }
 
-export const intervalValue = (src: string): Interval => evaluateInterval(parse(src));
+export const intervalValue = (src: string, halfUnits = 1): Interval => evaluateInterval(parse(src), false, halfUnits);

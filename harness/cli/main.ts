@@ -1,6 +1,7 @@
 // The `tconf` command line.
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
+import { auditFixtures } from '../audit/verdict.js';
 import { listClaims } from '../claims.js';
 import { formatProblem } from '../fixture.js';
 import { computeGolden, diffGolden, readGolden, writeGolden } from '../golden.js';
@@ -10,8 +11,8 @@ import { loadFixtures } from '../load.js';
 /** Exit codes: 0 success, 1 conformance failures, 2 usage or fixture errors. */
 export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
 
-function loadOrExit() {
-  const r = loadFixtures();
+function loadOrExit(only?: string) {
+  const r = loadFixtures(undefined, only);
   if (r.problems.length) {
     for (const p of r.problems) console.error(formatProblem(p));
     console.error(`${r.problems.length} fixture problem(s)`);
@@ -32,11 +33,14 @@ program
   .description("run the book's Examples 1-3 on the float64 reference and print the worksheets' intermediate values")
   .action(() => printBookExamples());
 
+const FILES = ['--files <text>', 'only the fixture files whose path contains this text'] as const;
+
 program
   .command('validate')
   .description('schema-check the fixtures only (file, line and field for every problem)')
-  .action(() => {
-    const fixtures = loadOrExit();
+  .option(...FILES)
+  .action((o: { files?: string }) => {
+    const fixtures = loadOrExit(o.files);
     console.log(`${fixtures.length} fixture(s), ${fixtures.reduce((n, f) => n + f.fixture.claims.length, 0)} claim(s): valid`);
   });
 
@@ -44,8 +48,9 @@ program
   .command('list')
   .description('every claim: id, fixture, seed file, section, kind, printed, expected value, expected verdict')
   .option('--json', 'one JSON document on stdout')
-  .action((o: { json?: boolean }) => {
-    const rows = listClaims(loadOrExit(), readGolden);
+  .option(...FILES)
+  .action((o: { json?: boolean; files?: string }) => {
+    const rows = listClaims(loadOrExit(o.files), readGolden);
     if (o.json) return void process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
     for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.section ?? ''}\t${JSON.stringify(r.printed)}\t${r.expected_verdict}`);
     console.log(`${rows.length} claim(s)`);
@@ -55,8 +60,9 @@ program
   .command('golden')
   .description('recompute the expected values with the reference and freeze them in fixtures/golden/, printing every change')
   .option('--check', 'only report differences; exit 1 if the frozen values are stale')
-  .action(async (o: { check?: boolean }) => {
-    const fixtures = loadOrExit();
+  .option(...FILES)
+  .action(async (o: { check?: boolean; files?: string }) => {
+    const fixtures = loadOrExit(o.files);
     let stale = 0;
     let problems = 0;
     for (const lf of fixtures) {
@@ -75,6 +81,30 @@ program
     if (problems) process.exit(EXIT.usage);
     console.log(o.check ? `${stale} fixture(s) with stale expected values` : `${stale} fixture(s) updated, ${fixtures.length - stale} unchanged`);
     if (o.check && stale) process.exit(EXIT.failures);
+  });
+
+program
+  .command('audit')
+  .description('the errata audit of the seeds: a computed verdict for every printed number')
+  .option('--json', 'one JSON document on stdout')
+  .option(...FILES)
+  .action((o: { json?: boolean; files?: string }) => {
+    let audits;
+    try {
+      audits = auditFixtures(loadOrExit(o.files), readGolden);
+    } catch (e) {
+      console.error((e as Error).message);
+      process.exit(EXIT.usage);
+    }
+    if (o.json) return void process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
+    for (const a of audits) {
+      const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
+      console.log(`${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`);
+    }
+    const counts = audits.reduce<Record<string, number>>((m, a) => ((m[a.verdict] = (m[a.verdict] ?? 0) + 1), m), {});
+    const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
+    console.log(`${audits.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`);
+    if (mismatches) process.exit(EXIT.failures);
   });
 
 await program.parseAsync(process.argv);

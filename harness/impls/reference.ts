@@ -107,6 +107,11 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const b = t(args, 'b', id).data;
       return { value: scalar(a.reduce((s, x, i) => s + x * b[i], 0)) };
     }
+    case 'subtract': {
+      const a = t(args, 'a', id);
+      const b = t(args, 'b', id).data;
+      return { value: tensor(a.shape, a.data.map((x, i) => x - b[i])) };
+    }
     case 'outer': {
       const a = t(args, 'a', id).data;
       const b = t(args, 'b', id).data;

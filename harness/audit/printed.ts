@@ -1,0 +1,46 @@
+// Reading the document's printed strings: the number they spell and the precision they claim.
+
+export interface PrintedNumber {
+  text: string;
+  value: number;
+  /** Half a unit in the last printed place: the printed number stands for [value − half, value + half]. */
+  half: number;
+  /** Decimal places of `value` (a percentage's two extra places included). */
+  decimals: number;
+}
+
+/**
+ * "0.250" → 0.25 ± 0.0005; "-0.749"; "≈ 1.383"; "25.0%" → 0.250 ± 0.0005; "102,016" → 102016 ± 0.5;
+ * "1e-5" → exact to its mantissa's last place. Throws on anything that is not a number.
+ */
+export function readPrinted(text: string): PrintedNumber {
+  let s = text.trim().replace(/^[≈~]\s*/, '').replace(/−/g, '-').replace(/^\+/, '');
+  let scale = 0;
+  if (s.endsWith('%')) {
+    s = s.slice(0, -1).trim();
+    scale = 2;
+  }
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '');
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (!m) throw new Error(`printed value '${text}' is not a number`);
+  const exp = m[3] ? Number(m[3]) : 0;
+  const decimals = (m[2]?.length ?? 0) - exp + scale;
+  return { text, value: Number(s) / 10 ** scale, half: 0.5 * 10 ** -decimals, decimals };
+}
+
+/** The certified value written the way the document writes this number (same decimals, same % and sign style). */
+export function formatLike(value: number, p: PrintedNumber): string {
+  const pct = p.text.trim().endsWith('%');
+  const decimals = Math.max(0, p.decimals - (pct ? 2 : 0));
+  let s = (pct ? value * 100 : value).toFixed(decimals);
+  if (/^-0\.?0*$/.test(s)) s = s.slice(1);
+  if (/,/.test(p.text)) s = Number(s).toLocaleString('en-US', { maximumFractionDigits: decimals });
+  return pct ? `${s}%` : s;
+}
+
+/** A printed shape such as "2×2", "[64 × 20]" or "8 x 64" as a list of dimensions. */
+export function readShape(text: string): number[] {
+  const dims = text.replace(/[[\]]/g, '').split(/\s*[×x*,]\s*/).map((d) => d.trim());
+  if (!dims.every((d) => /^\d+$/.test(d))) throw new Error(`printed shape '${text}' is not a list of dimensions`);
+  return dims.map(Number);
+}
