@@ -35,6 +35,7 @@ export function formatLike(value: number, p: PrintedNumber): string {
   let s = (pct ? value * 100 : value).toFixed(decimals);
   if (/^-0\.?0*$/.test(s)) s = s.slice(1);
   if (/,/.test(p.text)) s = Number(s).toLocaleString('en-US', { maximumFractionDigits: decimals });
+  if (/^\s*[≈~]?\s*\+/.test(p.text) && !s.startsWith('-')) s = `+${s}`;
   return pct ? `${s}%` : s;
 }
 

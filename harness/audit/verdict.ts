@@ -205,7 +205,13 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
   }
   const sheets = c.worksheet === undefined ? [] : flatStrings(c.worksheet);
   if (c.worksheet !== undefined && sheets.length !== strings.length) throw new Error(`${where}: worksheet has ${sheets.length} line(s) for ${strings.length} printed value(s)`);
-  const elements = strings.map((s, i) => ({ index: indexOf(i, t.shape), ...auditNumber(s, values[i], sheets[i] || undefined) }));
+  const elements = strings.map((s, i) => {
+    try {
+      return { index: indexOf(i, t.shape), ...auditNumber(s, values[i], sheets[i] || undefined) };
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  });
   if (c.kind === 'count') for (const e of elements) if (e.verdict !== 'ok') e.error_kind = 'count';
   const worst = elements.reduce((w, e) => (RANK[e.verdict] > RANK[w.verdict] ? e : w), elements[0]);
   const bad = elements.filter((e) => e.verdict !== 'ok');
