@@ -11,9 +11,11 @@ export interface PrintedNumber {
 
 /**
  * "0.250" → 0.25 ± 0.0005; "-0.749"; "≈ 1.383"; "25.0%" → 0.250 ± 0.0005; "102,016" → 102016 ± 0.5;
- * "1e-5" → exact to its mantissa's last place. Throws on anything that is not a number.
+ * "1e-5" → to its mantissa's last place; "~400" (an approximate integer) → 400 ± 50, its precision being
+ * its last non-zero digit. Throws on anything that is not a number.
  */
 export function readPrinted(text: string): PrintedNumber {
+  const approximate = /^\s*~/.test(text);
   let s = text.trim().replace(/^[≈~]\s*/, '').replace(/−/g, '-').replace(/^\+/, '');
   let scale = 0;
   if (s.endsWith('%')) {
@@ -24,7 +26,8 @@ export function readPrinted(text: string): PrintedNumber {
   const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m) throw new Error(`printed value '${text}' is not a number`);
   const exp = m[3] ? Number(m[3]) : 0;
-  const decimals = (m[2]?.length ?? 0) - exp + scale;
+  const trailingZeros = approximate && !m[2] && !m[3] && /[1-9]/.test(m[1]) ? /0*$/.exec(m[1])![0].length : 0;
+  const decimals = (m[2]?.length ?? 0) - exp + scale - trailingZeros;
   return { text, value: Number(s) / 10 ** scale, half: 0.5 * 10 ** -decimals, decimals };
 }
 
