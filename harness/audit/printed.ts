@@ -34,8 +34,10 @@ export function readPrinted(text: string): PrintedNumber {
 /** The certified value written the way the document writes this number (same decimals, same % and sign style). */
 export function formatLike(value: number, p: PrintedNumber): string {
   const pct = p.text.trim().endsWith('%');
-  const decimals = Math.max(0, p.decimals - (pct ? 2 : 0));
-  let s = (pct ? value * 100 : value).toFixed(decimals);
+  const places = p.decimals - (pct ? 2 : 0);
+  const decimals = Math.max(0, places);
+  const x = pct ? value * 100 : value;
+  let s = places < 0 ? String(Math.round(x / 10 ** -places) * 10 ** -places) : x.toFixed(decimals);
   if (/^-0\.?0*$/.test(s)) s = s.slice(1);
   if (/,/.test(p.text)) s = Number(s).toLocaleString('en-US', { maximumFractionDigits: decimals });
   if (/^\s*[≈~]?\s*\+/.test(p.text) && !s.startsWith('-')) s = `+${s}`;
