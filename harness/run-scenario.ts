@@ -1,9 +1,26 @@
 // Runs a fixture's scenario on any implementation. A model scenario's `then:` calls are resolved against
 // the trace the implementation itself produced and sent back to it as a plain ops scenario, so
 // implementations only ever see model scenarios and ops scenarios.
+import { makeConfig } from '../reference/config.js';
+import { initParams, paramSpecs } from '../reference/params.js';
 import type { Implementation, TraceValues } from './implementation.js';
-import type { Nested, OpCall, Scenario, TraceRef } from './scenario.js';
+import type { ModelScenario, Nested, OpCall, Scenario, TraceRef } from './scenario.js';
 import { select, toNested } from './tensors.js';
+
+/**
+ * A model scenario with every weight given: `init: { seed }` is part of the scenario's definition (the seeded
+ * initialiser of reference/params.ts draws the weights not given), expanded here so that no implementation
+ * needs that generator.
+ */
+export function materialize(s: ModelScenario): ModelScenario {
+  if (!s.init) return s;
+  const config = makeConfig(s.config);
+  const drawn = initParams(config, s.init.seed);
+  const weights: Record<string, Nested> = { ...s.weights };
+  for (const p of paramSpecs(config)) weights[p.name] ??= toNested({ shape: p.shape, data: drawn[p.name] });
+  const { init: _seed, ...rest } = s;
+  return { ...rest, weights };
+}
 
 const isRef = (v: unknown): v is TraceRef => typeof v === 'object' && v !== null && !Array.isArray(v) && 'from' in v;
 
@@ -25,9 +42,10 @@ export function resolveCalls(calls: OpCall[], trace: TraceValues): OpCall[] {
 }
 
 export async function runScenario(impl: Implementation, s: Scenario): Promise<TraceValues> {
-  if (s.kind !== 'model' || !s.then?.length) return impl.run(s);
-  const { then, ...model } = s;
+  if (s.kind !== 'model') return impl.run(s);
+  const { then, ...model } = materialize(s);
   const trace = await impl.run(model);
+  if (!then?.length) return trace;
   const more = await impl.run({ kind: 'ops', calls: resolveCalls(then, trace) });
   return { ...trace, ...more };
 }

@@ -221,7 +221,7 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
       if (k.ln2) {
         dres2 = new Float64Array(T * d);
         layerNormBackward(dres2, grads[`${b}.ln2.gamma`], grads[`${b}.ln2.beta`], dOut, k.ln2.x, p[`${b}.ln2.gamma`], k.ln2.mean, k.ln2.rstd, T, d);
-        if (traceGrads) gt[`grad.${b}.res2`] = tensor([T, d], dres2);
+        if (traceGrads && c.ffnResidual) gt[`grad.${b}.res2`] = tensor([T, d], dres2);
       }
       dh1 = new Float64Array(T * d);
       let dffn = dres2;
@@ -235,9 +235,9 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
         gt[`grad.${b}.ffn.out`] = tensor([T, d], dffn);
         gt[`grad.${b}.ffn.act`] = tensor([T, c.dFF], ft.act!);
         gt[`grad.${b}.ffn.hidden`] = tensor([T, c.dFF], ft.hidden!);
-        if (k.ln1) gt[`grad.${b}.ln1`] = tensor([T, d], dh1);
       }
     }
+    if (traceGrads && k.ln1) gt[`grad.${b}.ln1`] = tensor([T, d], dh1);
     let dres1 = dh1;
     if (k.ln1) {
       dres1 = new Float64Array(T * d);

@@ -77,7 +77,14 @@ const num = (args: Args, name: string, id: string): number => {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${id}.${name}: expected a finite number`);
   return v;
 };
-const rowsCols = (x: Tensor): [number, number] => (x.shape.length === 1 ? [1, x.shape[0]] : [x.shape[0], x.shape[1]]);
+/** A vector as one row, or a matrix; anything with more dimensions is an error. */
+const rowsCols = (x: Tensor, where = 'argument'): [number, number] => {
+  if (x.shape.length === 0 || x.shape.length > 2) throw new Error(`${where}: expected a vector or a matrix, got shape [${x.shape}]`);
+  return x.shape.length === 1 ? [1, x.shape[0]] : [x.shape[0], x.shape[1]];
+};
+const sameSize = (id: string, a: Tensor, b: Tensor, what: string): void => {
+  if (a.data.length !== b.data.length) throw new Error(`${id}: ${what} have ${a.data.length} and ${b.data.length} values`);
+};
 const trajectory = (ws: number[][]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flat()));
 
 /** One operation on its inputs, every output named as in OPS. */
@@ -87,8 +94,8 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'matmul': {
       const A = t(args, 'A', id);
       const B = t(args, 'B', id);
-      const [m, k] = rowsCols(A);
-      const [k2, n] = rowsCols(B);
+      const [m, k] = rowsCols(A, `${id}.A`);
+      const [k2, n] = rowsCols(B, `${id}.B`);
       if (k !== k2) throw new Error(`${id}: A is ${m}×${k} but B is ${k2}×${n}`);
       const C = new Float64Array(m * n);
       matmulForward(C, A.data, B.data, m, k, n);
@@ -97,18 +104,21 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'matvec': {
       const M = t(args, 'M', id);
       const x = t(args, 'x', id);
-      const [m, n] = rowsCols(M);
+      const [m, n] = rowsCols(M, `${id}.M`);
+      if (x.data.length !== n) throw new Error(`${id}: M is ${m}×${n} but x has ${x.data.length} values`);
       const y = new Float64Array(m);
       matmulForward(y, M.data, x.data, m, n, 1);
       return { y: tensor([m], y) };
     }
     case 'dot': {
+      sameSize(id, t(args, 'a', id), t(args, 'b', id), 'a and b');
       const a = t(args, 'a', id).data;
       const b = t(args, 'b', id).data;
       return { value: scalar(a.reduce((s, x, i) => s + x * b[i], 0)) };
     }
     case 'subtract': {
       const a = t(args, 'a', id);
+      sameSize(id, a, t(args, 'b', id), 'a and b');
       const b = t(args, 'b', id).data;
       return { value: tensor(a.shape, a.data.map((x, i) => x - b[i])) };
     }
@@ -121,7 +131,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
     }
     case 'softmax': {
       const x = t(args, 'x', id);
-      const [rows, n] = rowsCols(x);
+      const [rows, n] = rowsCols(x, `${id}.x`);
       const y = new Float64Array(x.data.length);
       softmaxForward(y, x.data, rows, n);
       // The worksheet's steps, row by row: max, x − max, exp(x − max), their sum.
@@ -183,7 +193,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
     }
     case 'layer_norm': {
       const x = t(args, 'x', id);
-      const [rows, n] = rowsCols(x);
+      const [rows, n] = rowsCols(x, `${id}.x`);
       const gamma = t(args, 'gamma', id).data;
       const beta = t(args, 'beta', id).data;
       const y = new Float64Array(rows * n);
@@ -202,7 +212,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
     }
     case 'attention': {
       const Q = t(args, 'Q', id);
-      const [T, d] = rowsCols(Q);
+      const [T, d] = rowsCols(Q, `${id}.Q`);
       const heads = num(args, 'heads', id);
       const shape = { T, d, heads, causal: args.causal === true };
       const K = t(args, 'K', id).data;
@@ -223,19 +233,21 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'embedding_backward': {
       const tokens = Array.from(t(args, 'tokens', id).data);
       const dX = t(args, 'dX', id);
-      const [, d] = rowsCols(dX);
+      const [rows, d] = rowsCols(dX, `${id}.dX`);
       const vocab = num(args, 'vocab', id);
+      if (rows !== tokens.length) throw new Error(`${id}: ${tokens.length} tokens but dX has ${rows} rows`);
+      for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${id}: token ${tok} outside 0..${vocab - 1}`);
       const dE = new Float64Array(vocab * d);
       embeddingBackward(dE, dX.data, tokens, d);
       return { dE: tensor([vocab, d], dE) };
     }
     case 'mlp_mse': {
       const x = t(args, 'x', id);
-      const [rows, din] = rowsCols(x);
+      const [rows, din] = rowsCols(x, `${id}.x`);
       const W_1 = t(args, 'W_1', id);
       const W_2 = t(args, 'W_2', id);
-      const [, dh] = rowsCols(W_1);
-      const [, dout] = rowsCols(W_2);
+      const [, dh] = rowsCols(W_1, `${id}.W_1`);
+      const [, dout] = rowsCols(W_2, `${id}.W_2`);
       const w = { W_1: W_1.data, b_1: t(args, 'b_1', id).data, W_2: W_2.data, b_2: t(args, 'b_2', id).data };
       const c = ffnForward(x.data, w, rows, din, dh, dout);
       const target = t(args, 'target', id).data;

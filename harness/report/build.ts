@@ -1,0 +1,142 @@
+// The run report: every claim with its source, printed and expected values, the audit's verdict, and each
+// implementation's result. The JSON form is versioned (spec/report.schema.json); the other formats render it.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClaimAudit } from '../audit/verdict.js';
+import { expectedTensor } from '../claims.js';
+import type { LoadedFixture, Printed } from '../fixture.js';
+import { goldenPath, type Golden } from '../golden.js';
+import { ROOT } from '../load.js';
+import type { ImplementationRun, Status } from '../runner.js';
+import type { Nested } from '../scenario.js';
+import { toNested } from '../tensors.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+/** Tensors larger than this are summarised (shape, min, max) instead of listed in full. */
+export const INLINE_LIMIT = 64;
+
+export type Values = { values: Nested } | { shape: number[]; size: number; min: number; max: number };
+
+export interface ResultEntry {
+  status: Status;
+  message?: string;
+  max_abs_error?: number;
+  max_rel_error?: number;
+  worst_index?: number[];
+  actual?: Values[];
+}
+
+export interface ClaimEntry {
+  id: string;
+  fixture: string;
+  file: string;
+  line: number;
+  seed: string | null;
+  section: string | null;
+  document: boolean;
+  kind: string;
+  quote: string;
+  printed: Printed | null;
+  expected: Values[] | null;
+  audit: { verdict: string; error_kind: string | null; reason: string; correct: Printed | null; suggestion: string | null } | null;
+  results: Record<string, ResultEntry>;
+}
+
+export type Counts = Record<Status, number> & { total: number };
+
+export interface RunReport {
+  schema_version: number;
+  suite: { name: string; version: string };
+  fixture_set_hash: string;
+  date: string;
+  profile: string;
+  filter: string[];
+  implementations: Array<{ name: string; version: string; language: string; dtype: string; capabilities: { ops: string[]; features: string[] } }>;
+  claims: ClaimEntry[];
+  summary: Record<string, { overall: Counts; by_section: Record<string, Counts>; by_fixture: Record<string, Counts> }>;
+  baseline?: Record<string, { new_failures: string[]; newly_passing: string[]; known_failures: string[] }>;
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : String(x));
+
+export function summarise(data: ArrayLike<number>, shape: number[]): Values {
+  if (data.length <= INLINE_LIMIT) return { values: toNested({ shape, data: Array.from(data, (x) => finite(x) as number) }) };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of Array.from(data)) [min, max] = [Math.min(min, x), Math.max(max, x)];
+  return { shape, size: data.length, min, max };
+}
+
+const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
+
+/** A hash of every fixture file and frozen expected value, so a report says exactly what it ran. */
+export function fixtureSetHash(fixtures: LoadedFixture[]): string {
+  const h = createHash('sha256');
+  for (const lf of [...fixtures].sort((a, b) => a.file.localeCompare(b.file))) {
+    h.update(lf.file).update(readFileSync(join(ROOT, lf.file)));
+    try {
+      h.update(readFileSync(goldenPath(lf.fixture.id)));
+    } catch {
+      h.update('no golden');
+    }
+  }
+  return `sha256:${h.digest('hex')}`;
+}
+
+export function buildReport(
+  fixtures: LoadedFixture[], runs: ImplementationRun[], goldenOf: (id: string) => Golden | null,
+  audits: ClaimAudit[], o: { profile: string; filter: string[]; version: string; date?: Date },
+): RunReport {
+  const auditOf = new Map(audits.map((a) => [a.id, a]));
+  const claims: ClaimEntry[] = [];
+  const summary: RunReport['summary'] = {};
+  for (const run of runs) summary[run.info.name] = { overall: zero(), by_section: {}, by_fixture: {} };
+  for (const lf of fixtures) {
+    const f = lf.fixture;
+    const g = goldenOf(f.id);
+    for (const c of f.claims) {
+      const id = `${f.id}/${c.id}`;
+      if (!runs.some((r) => r.results[id])) continue;
+      const refs = c.kind === 'relation' ? (c.of ?? []) : [c];
+      const expectedValues = refs.map((r) => expectedTensor(r, g));
+      const a = auditOf.get(id);
+      const section = c.section ?? f.section ?? 'synthetic';
+      const entry: ClaimEntry = {
+        id, fixture: f.id, file: lf.file, line: lf.claimLines[c.id], seed: f.seed ?? null, section: c.section ?? f.section ?? null,
+        document: f.document, kind: c.kind, quote: c.quote, printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
+        expected: expectedValues.every((t) => t) && refs.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
+        audit: a ? { verdict: a.verdict, error_kind: a.error_kind, reason: a.reason, correct: a.correct, suggestion: a.suggestion } : null,
+        results: {},
+      };
+      for (const run of runs) {
+        const r = run.results[id];
+        if (!r) continue;
+        const worst = r.operands.reduce<(typeof r.operands)[number] | undefined>((w, op) => (op.maxRelError !== undefined && (!w || op.maxRelError > (w.maxRelError ?? -1)) ? op : w), undefined);
+        entry.results[run.info.name] = {
+          status: r.status,
+          ...(r.message ? { message: r.message } : {}),
+          ...(worst ? { max_abs_error: finite(worst.maxAbsError!) as number, max_rel_error: finite(worst.maxRelError!) as number, worst_index: worst.worstIndex } : {}),
+          ...(r.operands.some((op) => op.actual) ? { actual: r.operands.filter((op) => op.actual).map((op) => summarise(op.actual!, op.actualShape!)) } : {}),
+        };
+        const s = summary[run.info.name];
+        for (const counts of [s.overall, (s.by_section[section] ??= zero()), (s.by_fixture[f.id] ??= zero())]) {
+          counts.total++;
+          counts[r.status]++;
+        }
+      }
+      claims.push(entry);
+    }
+  }
+  return {
+    schema_version: REPORT_SCHEMA_VERSION,
+    suite: { name: 'transformer-conformance', version: o.version },
+    fixture_set_hash: fixtureSetHash(fixtures),
+    date: (o.date ?? new Date()).toISOString(),
+    profile: o.profile,
+    filter: o.filter,
+    implementations: runs.map((r) => ({ name: r.info.name, version: r.info.version, language: r.info.language, dtype: r.info.capabilities.dtype, capabilities: { ops: [...r.info.capabilities.ops], features: [...r.info.capabilities.features] } })),
+    claims,
+    summary,
+  };
+}

@@ -1,0 +1,127 @@
+// Runs the fixtures against implementations and decides, claim by claim: pass, fail, skip, error, or
+// not-applicable (a claim about the document's own arithmetic involves no implementation).
+import picomatch from 'picomatch';
+import type { Tensor } from '../reference/tensor.js';
+import { expectedTensor } from './claims.js';
+import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type Tolerance } from './compare.js';
+import type { Claim, LoadedFixture } from './fixture.js';
+import type { Golden } from './golden.js';
+import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
+import { materialize, runScenario } from './run-scenario.js';
+import { OPS, type OpName, type Scenario } from './scenario.js';
+import { select } from './tensors.js';
+
+export type Status = 'pass' | 'fail' | 'skip' | 'error' | 'not-applicable';
+
+export interface OperandResult extends Partial<TensorComparison> {
+  path: string;
+  at?: number[];
+  actual?: number[];
+  actualShape?: number[];
+}
+
+export interface ClaimResult {
+  status: Status;
+  message?: string;
+  tolerance?: Tolerance;
+  operands: OperandResult[];
+}
+
+/** Per-implementation tolerance overrides: claim-id glob → tolerance. */
+export type Overrides = Record<string, Record<string, Partial<Tolerance>>>;
+
+export interface RunOptions {
+  profile: ProfileName;
+  /** Claim ids (`<fixture>/<claim>`) matching any of these globs are run; the rest are left out. */
+  filter?: string[];
+  overrides?: Overrides;
+  onFixture?: (impl: string, fixture: string) => void;
+}
+
+export interface ImplementationRun {
+  info: ImplementationInfo;
+  /** Claim id → result. */
+  results: Record<string, ClaimResult>;
+}
+
+/** The claims of a fixture that the filter keeps. */
+export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
+  if (!filter?.length) return lf.fixture.claims;
+  const match = picomatch(filter);
+  return lf.fixture.claims.filter((c) => match(`${lf.fixture.id}/${c.id}`) || match(lf.fixture.id) || (lf.fixture.tags ?? []).some((t) => match(t)) || match(c.section ?? lf.fixture.section ?? ''));
+}
+
+const refsOf = (c: Claim) => (c.kind === 'relation' ? (c.of ?? []) : [c]).filter((r) => r.path !== undefined);
+
+function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions): Tolerance {
+  let tol: Tolerance = { ...PROFILES[o.profile], ...c.tolerance };
+  for (const [glob, t] of Object.entries(o.overrides?.[impl] ?? {})) if (picomatch.isMatch(`${fixtureId}/${c.id}`, glob)) tol = { ...tol, ...t };
+  return tol;
+}
+
+/** Why an implementation cannot run a fixture's scenario (including its `then:` ops), or null. */
+function cannotRun(impl: ImplementationInfo, s: Scenario): string | null {
+  const why = missingCapability(impl, s);
+  if (why || s.kind !== 'model') return why;
+  const ops = [...new Set((s.then ?? []).map((c) => c.op))].filter((op: OpName) => !impl.capabilities.ops.includes(op));
+  return ops.length ? `ops not supported: ${ops.join(', ')}` : null;
+}
+
+function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Tolerance): ClaimResult {
+  const operands: OperandResult[] = [];
+  for (const r of refsOf(c)) {
+    const op: OperandResult = { path: r.path!, ...(r.at ? { at: r.at } : {}) };
+    operands.push(op);
+    const expected = expectedTensor(r, golden);
+    if (!expected) return { status: 'error', message: `no certified value for ${r.path} (run tconf golden)`, operands };
+    const whole = trace[r.path!];
+    if (!whole) return { status: 'error', message: `the implementation's trace has no '${r.path}'`, operands };
+    let actual: Tensor;
+    try {
+      if (whole.data.length !== whole.shape.reduce((a, b) => a * b, 1)) throw new Error(`'${r.path}' has ${whole.data.length} values for shape [${whole.shape}]`);
+      actual = r.at ? select(whole, r.at) : whole;
+      Object.assign(op, { actual: Array.from(actual.data), actualShape: actual.shape }, compareTensors(actual, expected, tol));
+    } catch (e) {
+      return { status: 'error', message: (e as Error).message, operands };
+    }
+  }
+  const failed = operands.find((o) => !o.pass);
+  const message = failed
+    ? failed.nonFinite ? `${failed.path}: ${failed.nonFinite} non-finite value(s)` : `${failed.path}: max abs error ${failed.maxAbsError!.toExponential(3)} at [${failed.worstIndex}] exceeds atol ${tol.atol} + rtol ${tol.rtol}·|e|`
+    : undefined;
+  return { status: failed ? 'fail' : 'pass', tolerance: tol, operands, ...(message ? { message } : {}) };
+}
+
+/** One implementation over the fixtures; a failing scenario costs its own claims, never the run. */
+export async function runImplementation(
+  impl: Implementation, fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null, o: RunOptions,
+): Promise<ImplementationRun> {
+  const results: Record<string, ClaimResult> = {};
+  for (const lf of fixtures) {
+    const f = lf.fixture;
+    const claims = selectClaims(lf, o.filter);
+    if (!claims.length) continue;
+    o.onFixture?.(impl.name, f.id);
+    const involved = claims.filter((c) => refsOf(c).length > 0);
+    for (const c of claims) if (!involved.includes(c)) results[`${f.id}/${c.id}`] = { status: 'not-applicable', message: c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved", operands: [] };
+    if (!involved.length || f.scenario.kind === 'none') continue;
+    const scenario = f.scenario.kind === 'model' ? materialize(f.scenario) : f.scenario;
+    const why = cannotRun(impl, scenario);
+    if (why) {
+      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'skip', message: why, operands: [] };
+      continue;
+    }
+    let trace: TraceValues;
+    try {
+      trace = await runScenario(impl, scenario);
+    } catch (e) {
+      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: (e as Error).message, operands: [] };
+      continue;
+    }
+    const golden = goldenOf(f.id);
+    for (const c of involved) results[`${f.id}/${c.id}`] = judge(c, trace, golden, toleranceFor(c, f.id, impl.name, o));
+  }
+  return { info: { name: impl.name, version: impl.version, language: impl.language, capabilities: impl.capabilities }, results };
+}
+
+export const ALL_OPS = Object.keys(OPS) as OpName[];
