@@ -1,6 +1,7 @@
 // The `tconf` command line.
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
+import { runCommand, UsageError, type RunCommandOptions } from './run.js';
 import { auditFixtures } from '../audit/verdict.js';
 import { listClaims } from '../claims.js';
 import { formatProblem } from '../fixture.js';
@@ -30,7 +31,29 @@ program
 
 program
   .command('run')
-  .description("run the book's Examples 1-3 on the float64 reference and print the worksheets' intermediate values")
+  .description('run the fixtures against implementations and write the reports (JSON, JUnit XML, Markdown, HTML)')
+  .option('--impl <names...>', 'reference, tfjs, numpy, or exec:COMMAND ARGS (run without a shell)', ['reference'])
+  .option('--profile <name>', 'tolerance profile: float64 or float32 (default: each implementation\'s dtype)')
+  .option('--filter <globs...>', 'only claims whose id, fixture id, tag or section matches a glob')
+  .option('--report-dir <dir>', 'where the reports go', 'reports')
+  .option('--baseline <file>', 'known failures per implementation: fail only on new ones')
+  .option('--update-baseline', 'rewrite the baseline with this run\'s failures')
+  .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
+  .option('--overrides <file>', 'YAML: implementation → { claim glob → { atol, rtol } }')
+  .option('--no-progress', 'no progress bar')
+  .action(async (o: RunCommandOptions) => {
+    try {
+      process.exitCode = await runCommand(loadOrExit(), o);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`tconf run: ${e.message}`);
+      process.exitCode = EXIT.usage;
+    }
+  });
+
+program
+  .command('examples')
+  .description("print the book's Examples 1-3 computed by the float64 reference, step by step")
   .action(() => printBookExamples());
 
 const FILES = ['--files <text>', 'only the fixture files whose path contains this text'] as const;

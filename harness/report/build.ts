@@ -68,6 +68,15 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
   return { shape, size: data.length, min, max };
 }
 
+/** Short names of the seed documents (shared/seeds/README.md), by file-name prefix. */
+const DOCUMENTS: Record<string, string> = { '000': 'Fibonacci note', '001': 'Stage 10', '002': 'Sunfish summary', '003': 'Book', '004': 'Book Example 3 (Markdown)' };
+
+/** The document section a fixture belongs to, as the summaries group it: "Book §5.7", or "synthetic". */
+export function sectionLabel(f: LoadedFixture['fixture']): string {
+  if (!f.document || !f.seed) return 'synthetic (not from the documents)';
+  return `${DOCUMENTS[f.seed.slice(0, 3)] ?? f.seed} §${f.section}`;
+}
+
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
 
 /** A hash of every fixture file and frozen expected value, so a report says exactly what it ran. */
@@ -101,7 +110,7 @@ export function buildReport(
       const refs = c.kind === 'relation' ? (c.of ?? []) : [c];
       const expectedValues = refs.map((r) => expectedTensor(r, g));
       const a = auditOf.get(id);
-      const section = c.section ?? f.section ?? 'synthetic';
+      const section = sectionLabel(f);
       const entry: ClaimEntry = {
         id, fixture: f.id, file: lf.file, line: lf.claimLines[c.id], seed: f.seed ?? null, section: c.section ?? f.section ?? null,
         document: f.document, kind: c.kind, quote: c.quote, printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),

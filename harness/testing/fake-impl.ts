@@ -1,0 +1,34 @@
+// A deliberately misbehaving external implementation for the harness's tests. It answers the protocol with
+// the reference's traces, except on the run request numbered in its mode: `crash@N`, `hang@N`, `garbage@N`,
+// `wrong-id@N`, `wrong-shape@N`, `nan@N`, `error@N`, `noise@N` (stderr only, no answer), `bad-hello`.
+// Run as: node --import tsx harness/testing/fake-impl.ts MODE
+import { createInterface } from 'node:readline';
+import { referenceImplementation } from '../impls/reference.js';
+import type { Scenario } from '../scenario.js';
+
+const [mode = 'ok', at = '0'] = (process.argv[2] ?? 'ok').split('@');
+const trigger = Number(at);
+let runs = 0;
+const send = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+createInterface({ input: process.stdin }).on('line', async (line) => {
+  const req = JSON.parse(line) as { id: number; type: string; scenario?: Scenario };
+  if (req.type === 'hello') {
+    if (mode === 'bad-hello') return send({ id: req.id, type: 'hello' });
+    return send({ id: req.id, type: 'hello', protocol_version: 1, implementation: { name: `fake-${mode}`, version: '0.0.0', language: 'TypeScript', dtype: 'float64', capabilities: { ops: referenceImplementation.capabilities.ops, features: referenceImplementation.capabilities.features } } });
+  }
+  if (req.type === 'shutdown') process.exit(0);
+  runs++;
+  const hit = runs === trigger;
+  if (hit && mode === 'crash') process.exit(3);
+  if (hit && mode === 'hang') return;
+  if (hit && mode === 'noise') return void process.stderr.write('fake: something went wrong inside\n');
+  if (hit && mode === 'garbage') return void process.stdout.write('this is not json\n');
+  if (hit && mode === 'error') return send({ id: req.id, type: 'error', message: 'not implemented here' });
+  const trace = await referenceImplementation.run(req.scenario!);
+  const out: Record<string, { shape: number[]; data: Array<number | string> }> = {};
+  for (const [k, t] of Object.entries(trace)) out[k] = { shape: t.shape, data: Array.from(t.data) };
+  if (hit && mode === 'wrong-shape') for (const t of Object.values(out)) t.shape = [...t.shape, 1, 2];
+  if (hit && mode === 'nan') for (const t of Object.values(out)) t.data = t.data.map(() => 'NaN');
+  send({ id: hit && mode === 'wrong-id' ? req.id + 100 : req.id, type: 'trace', trace: out });
+});

@@ -1,0 +1,77 @@
+// Small fixture sets for the harness's tests, written to a temporary directory, with their golden values.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedFixture } from '../fixture.js';
+import { computeGolden, type Golden } from '../golden.js';
+import { referenceImplementation } from '../impls/reference.js';
+import { loadFixtures } from '../load.js';
+
+const BOOK_MODEL = `  kind: model
+  config: { vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: none, attnProjection: false, attnResidual: false, layerNorm: false, outDim: 4, headBias: false }
+  weights:
+    embedding.E: [[1, 0], [0, 1], [1, 1], [0, 0]]
+    blocks.0.attn.W_Q: [[0.1, 0.0], [0.0, 0.1]]
+    blocks.0.attn.W_K: [[0.1, 0.0], [0.0, 0.1]]
+    blocks.0.attn.W_V: [[0.1, 0.0], [0.0, 0.1]]
+    head.W_out: [[0.1, 0.0, 0.0, 0.0], [0.0, 0.0, 0.1, 0.0]]
+  examples: [{ tokens: [0, 1], target: 2 }]
+  optimizer: { kind: sgd, lr: 0.1 }`;
+
+export const TEST_FIXTURES: Record<string, string> = {
+  'a-matmul.yaml': `id: a-matmul
+title: a product
+document: false
+tags: [ops]
+scenario:
+  kind: ops
+  calls: [{ id: p, op: matmul, args: { A: [[1, 2], [3, 4]], B: [[0.5, 0.5], [0.5, 0.25]] } }]
+claims:
+  - { id: product, kind: derived, derived_from: test, quote: "C = A B", path: p/C, verdict: derived }
+  - { id: arithmetic, kind: value, quote: "1 + 1 = 2", expr: "1 + 1", printed: "2", verdict: ok }
+`,
+  'b-forward.yaml': `id: b-forward
+title: the book model's forward pass
+document: false
+tags: [model]
+scenario:
+${BOOK_MODEL}
+  steps: [{ id: f, do: forward }]
+claims:
+  - { id: probs, kind: derived, derived_from: test, quote: probabilities, path: f/0/probs, verdict: derived }
+  - { id: weights, kind: derived, derived_from: test, quote: attention, path: f/0/blocks.0.attn.weights, at: [0, 1], verdict: derived }
+`,
+  'c-train.yaml': `id: c-train
+title: one SGD step
+document: false
+tags: [model, backward]
+scenario:
+${BOOK_MODEL}
+  steps: [{ id: t, do: train, trainable: [head.W_out] }, { id: after, do: forward }]
+claims:
+  - { id: grad, kind: derived, derived_from: test, quote: dW_O, path: t/grad.head.W_out, verdict: derived }
+  - { id: improved, kind: relation, relation: increased, quote: "P(C) increased", of: [{ path: t/0/probs, at: [2] }, { path: after/0/probs, at: [2] }], verdict: ok }
+`,
+};
+
+export interface TestSuite {
+  dir: string;
+  fixtures: LoadedFixture[];
+  goldenOf: (id: string) => Golden | null;
+}
+
+/** Writes the test fixtures (or the given ones) to a temporary directory and computes their golden values. */
+export async function makeTestSuite(files: Record<string, string> = TEST_FIXTURES): Promise<TestSuite> {
+  const dir = mkdtempSync(join(tmpdir(), 'tconf-test-'));
+  mkdirSync(join(dir, 'fixtures'), { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, 'fixtures', name), text);
+  const { fixtures, problems } = loadFixtures(join(dir, 'fixtures'));
+  if (problems.length) throw new Error(JSON.stringify(problems));
+  const goldens = new Map<string, Golden>();
+  for (const lf of fixtures) {
+    const g = await computeGolden(lf, referenceImplementation);
+    if (!g.golden) throw new Error(JSON.stringify(g.problems));
+    goldens.set(lf.fixture.id, g.golden);
+  }
+  return { dir, fixtures, goldenOf: (id) => goldens.get(id) ?? null };
+}
