@@ -12,7 +12,8 @@ import type { Fixture, LoadedFixture, Problem } from './fixture.js';
 import { OPS, bare } from './scenario.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const FIXTURE_DIR = join(ROOT, 'fixtures');
+/** The fixture directory; TCONF_FIXTURE_DIR points the command at another one (the CLI's own tests use it). */
+export const FIXTURE_DIR = process.env.TCONF_FIXTURE_DIR ?? join(ROOT, 'fixtures');
 const schema = JSON.parse(readFileSync(join(ROOT, 'spec', 'fixture.schema.json'), 'utf8'));
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const validateSchema = ajv.compile(schema);

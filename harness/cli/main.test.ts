@@ -1,0 +1,41 @@
+// The command's exit codes, through a real process: 0 success, 1 conformance failures, 2 usage or fixture errors.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../load.js';
+
+function tconf(args: string[], fixtureDir?: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'harness', 'cli', 'main.ts'), ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...(fixtureDir ? { TCONF_FIXTURE_DIR: fixtureDir } : {}) }, timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('tconf exit codes', () => {
+  it('2 for a usage error, with the reason', () => {
+    const r = tconf(['run', '--impl', 'nope', '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown implementation 'nope'/);
+    expect(tconf(['frobnicate']).code).toBe(2);
+  });
+
+  it('2 for a broken fixture, naming file, line and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tconf-bad-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'id: bad\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1", printed: "1", verdict: ok, colour: red }\n');
+    const r = tconf(['validate'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yaml:6: claims\[0\]\.colour: unknown key 'colour'/);
+  });
+
+  it('0 for help and for a valid fixture set; --json prints one JSON document', () => {
+    expect(tconf(['--help']).code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'tconf-good-'));
+    writeFileSync(join(dir, 'good.yaml'), 'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n');
+    expect(tconf(['validate'], dir).code).toBe(0);
+    const list = tconf(['list', '--json'], dir);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ id: 'good/c', kind: 'value', printed: '0.25', expected_verdict: 'ok' })]);
+  }, 60_000);
+});

@@ -1,0 +1,87 @@
+// The HTML report in a real browser (Debian's chromium driven by playwright-core): it loads with no console
+// errors, its filters work, and hostile text from a fixture or an implementation stays text.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditFixtures } from '../audit/verdict.js';
+import type { Implementation } from '../implementation.js';
+import { referenceImplementation } from '../impls/reference.js';
+import { runImplementation } from '../runner.js';
+import { makeTestSuite, TEST_FIXTURES } from '../testing/suite.js';
+import { buildReport } from './build.js';
+import { escapeHtml, renderHtml } from './html.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HOSTILE = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>';
+
+let browser: Browser;
+let page: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
+  const files = { ...TEST_FIXTURES, 'a-matmul.yaml': TEST_FIXTURES['a-matmul.yaml'].replace('quote: "C = A B"', `quote: '${HOSTILE}'`) };
+  const suite = await makeTestSuite(files);
+  const broken: Implementation = {
+    ...referenceImplementation, name: 'broken</td><b>',
+    async run(s) {
+      const t = await referenceImplementation.run(s);
+      for (const k of Object.keys(t)) if (k.endsWith('/probs')) t[k] = { shape: t[k].shape, data: t[k].data.map((x) => x * 2) };
+      return t;
+    },
+  };
+  const runs = [await runImplementation(referenceImplementation, suite.fixtures, suite.goldenOf, { profile: 'float64' }), await runImplementation(broken, suite.fixtures, suite.goldenOf, { profile: 'float64' })];
+  const report = buildReport(suite.fixtures, runs, suite.goldenOf, auditFixtures(suite.fixtures, suite.goldenOf), { profile: 'float64', filter: [], version: 'test' });
+  page = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
+  writeFileSync(page, renderHtml(report));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the HTML report in a browser', () => {
+  it('loads without console errors, shows the matrix and every claim, and keeps hostile text as text', async () => {
+    const p = await browser.newPage();
+    const problems: string[] = [];
+    p.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    p.on('pageerror', (e) => problems.push(e.message));
+    await p.goto(`file://${page}`);
+    expect(problems).toEqual([]);
+    expect(await p.locator('#matrix tr').count()).toBeGreaterThan(1);
+    expect(await p.locator('#claims-body tr').count()).toBe(6);
+    expect(await p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await p.locator('#claims-body').innerText()).not.toContain('onerror');
+    const row = p.locator('#claims-body tr[data-id="a-matmul/product"]');
+    await row.locator('summary').click();
+    expect(await row.locator('details').innerText()).toContain(HOSTILE);
+    expect(await p.locator('#matrix').innerText()).toContain('broken</td><b>');
+  });
+
+  it('filters by status, implementation, section and text, and sorts by column', async () => {
+    const p = await browser.newPage();
+    await p.goto(`file://${page}`);
+    await p.selectOption('#f-status', 'fail');
+    const failing = await p.locator('#claims-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    expect(failing).toEqual(['b-forward/probs', 'c-train/improved']); // the broken implementation doubles every probability
+    await p.selectOption('#f-impl', 'reference');
+    expect(await p.locator('#claims-body tr').count()).toBe(0);
+    await p.selectOption('#f-status', '');
+    await p.selectOption('#f-impl', '');
+    await p.fill('#f-text', 'train');
+    expect(await p.locator('#claims-body tr').count()).toBe(2);
+    await p.fill('#f-text', '');
+    await p.click('th[data-key="id"]');
+    expect(await p.locator('#claims-body tr').first().getAttribute('data-id')).toBe('c-train/improved');
+    expect(await p.locator('#count').innerText()).toBe('6 of 6 claims');
+  });
+
+  it('escapes the static parts too', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
