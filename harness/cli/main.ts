@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
 import { runCommand, UsageError, type RunCommandOptions } from './run.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
 import { auditFixtures } from '../audit/verdict.js';
 import { listClaims } from '../claims.js';
 import { formatProblem } from '../fixture.js';
@@ -110,8 +113,9 @@ program
   .command('audit')
   .description('the errata audit of the seeds: a computed verdict for every printed number')
   .option('--json', 'one JSON document on stdout')
+  .option('--write', 'regenerate reports/errata.md')
   .option(...FILES)
-  .action((o: { json?: boolean; files?: string }) => {
+  .action((o: { json?: boolean; write?: boolean; files?: string }) => {
     let audits;
     try {
       audits = auditFixtures(loadOrExit(o.files), readGolden);
@@ -120,6 +124,12 @@ program
       process.exit(EXIT.usage);
     }
     if (o.json) return void process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
+    if (o.write) {
+      if (o.files) return void (console.error('tconf audit --write covers every fixture; drop --files'), (process.exitCode = EXIT.usage));
+      mkdirSync(dirname(ERRATA_FILE), { recursive: true });
+      writeFileSync(ERRATA_FILE, renderErrata(audits));
+      console.log(`wrote ${ERRATA_FILE}`);
+    }
     for (const a of audits) {
       const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
       console.log(`${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`);

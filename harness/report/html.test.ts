@@ -55,7 +55,7 @@ describe('the HTML report in a browser', () => {
     expect(problems).toEqual([]);
     expect(await p.locator('#matrix tr').count()).toBeGreaterThan(1);
     expect(await p.locator('#claims-body tr').count()).toBe(6);
-    expect(await p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await p.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await p.locator('#claims-body').innerText()).not.toContain('onerror');
     const row = p.locator('#claims-body tr[data-id="a-matmul/product"]');
     await row.locator('summary').click();
