@@ -214,7 +214,10 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
   for (let l = c.layers - 1; l >= 0; l--) {
     const b = `blocks.${l}`;
     const k = f.blocks[l];
-    if (traceGrads) gt[`grad.${b}.out`] = tensor([T, d], dOut);
+    if (traceGrads) {
+      gt[`grad.${b}.out`] = tensor([T, d], dOut);
+      if (k.ln2) gt[`grad.${b}.ln2`] = tensor([T, d], dOut); // the block's output is LN₂'s output
+    }
     let dh1 = dOut;
     if (k.ffn) {
       let dres2 = dOut;

@@ -457,6 +457,7 @@ class GradSink {
 /** Reverse through one block: dOut → d(block input); parameter gradients into the sink, intermediate ones into gt. */
 function blockBack(c: ModelConfig, p: DParams, b: string, k: BlockTape, dOut: Mat, sink: GradSink, gt: DecimalTrace): Mat {
   gt[`grad.${b}.out`] = matT(dOut);
+  if (k.ln2) gt[`grad.${b}.ln2`] = matT(dOut); // the block's output is LN₂'s output
   let dh1 = dOut;
   if (k.ffn) {
     let dres2 = dOut;
