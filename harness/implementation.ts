@@ -27,8 +27,13 @@ export interface ImplementationInfo {
 /** Named tensors, keyed by trace path: `<step>/<example>/<name>`, `<step>/<name>` or `<call>/<output>`. */
 export type TraceValues = Record<string, Tensor>;
 
+export interface RunOptions {
+  /** The trace paths the harness will read; an implementation may return only these (or more). */
+  paths?: string[];
+}
+
 export interface Implementation extends ImplementationInfo {
-  run(scenario: Scenario): Promise<TraceValues>;
+  run(scenario: Scenario, options?: RunOptions): Promise<TraceValues>;
   close?(): Promise<void>;
 }
 

@@ -41,11 +41,13 @@ export function resolveCalls(calls: OpCall[], trace: TraceValues): OpCall[] {
   });
 }
 
-export async function runScenario(impl: Implementation, s: Scenario): Promise<TraceValues> {
-  if (s.kind !== 'model') return impl.run(s);
+/** Runs a scenario; `paths` (when given) are the trace paths the caller will read, passed on as a hint. */
+export async function runScenario(impl: Implementation, s: Scenario, paths?: string[]): Promise<TraceValues> {
+  if (s.kind !== 'model') return impl.run(s, paths ? { paths } : undefined);
   const { then, ...model } = materialize(s);
-  const trace = await impl.run(model);
+  const froms = (then ?? []).flatMap((c) => Object.values(c.args).filter(isRef).map((r) => r.from));
+  const trace = await impl.run(model, paths ? { paths: [...new Set([...paths, ...froms])] } : undefined);
   if (!then?.length) return trace;
-  const more = await impl.run({ kind: 'ops', calls: resolveCalls(then, trace) });
+  const more = await impl.run({ kind: 'ops', calls: resolveCalls(then, trace) }, paths ? { paths } : undefined);
   return { ...trace, ...more };
 }

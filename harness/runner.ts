@@ -113,7 +113,7 @@ export async function runImplementation(
     }
     let trace: TraceValues;
     try {
-      trace = await runScenario(impl, scenario);
+      trace = await runScenario(impl, scenario, [...new Set(involved.flatMap((c) => refsOf(c).map((r) => r.path!)))]);
     } catch (e) {
       for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: (e as Error).message, operands: [] };
       continue;

@@ -12,7 +12,7 @@ let runs = 0;
 const send = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 createInterface({ input: process.stdin }).on('line', async (line) => {
-  const req = JSON.parse(line) as { id: number; type: string; scenario?: Scenario };
+  const req = JSON.parse(line) as { id: number; type: string; scenario?: Scenario; paths?: string[] };
   if (req.type === 'hello') {
     if (mode === 'bad-hello') return send({ id: req.id, type: 'hello' });
     return send({ id: req.id, type: 'hello', protocol_version: 1, implementation: { name: `fake-${mode}`, version: '0.0.0', language: 'TypeScript', dtype: 'float64', capabilities: { ops: referenceImplementation.capabilities.ops, features: referenceImplementation.capabilities.features } } });
@@ -27,7 +27,8 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   if (hit && mode === 'error') return send({ id: req.id, type: 'error', message: 'not implemented here' });
   const trace = await referenceImplementation.run(req.scenario!);
   const out: Record<string, { shape: number[]; data: Array<number | string> }> = {};
-  for (const [k, t] of Object.entries(trace)) out[k] = { shape: t.shape, data: Array.from(t.data) };
+  const wanted = req.paths ? new Set(req.paths) : null; // send only what the harness will read
+  for (const [k, t] of Object.entries(trace)) if (!wanted || wanted.has(k)) out[k] = { shape: t.shape, data: Array.from(t.data) };
   if (hit && mode === 'wrong-shape') for (const t of Object.values(out)) t.shape = [...t.shape, 1, 2];
   if (hit && mode === 'nan') for (const t of Object.values(out)) t.data = t.data.map(() => 'NaN');
   send({ id: hit && mode === 'wrong-id' ? req.id + 100 : req.id, type: 'trace', trace: out });
