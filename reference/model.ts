@@ -166,12 +166,18 @@ export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
     if (c.head === 'classification') {
       trace['logits'] = tensor([c.outDim], head);
       probs = new Float64Array(c.outDim);
-      if (typeof ex.target === 'number') loss = crossEntropyForward(probs, head, ex.target, c.outDim);
+      if (typeof ex.target === 'number') {
+        if (!Number.isInteger(ex.target) || ex.target < 0 || ex.target >= c.outDim) throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
+        loss = crossEntropyForward(probs, head, ex.target, c.outDim);
+      }
       else crossEntropyForward(probs, head, 0, c.outDim);
       trace['probs'] = tensor([c.outDim], probs);
     } else {
       trace['prediction'] = tensor([c.outDim], head);
-      if (Array.isArray(ex.target)) loss = mseForward(head, ex.target, c.outDim, c.mseFactor);
+      if (Array.isArray(ex.target)) {
+        if (ex.target.length !== c.outDim) throw new Error(`regression target must be a list of ${c.outDim} numbers`);
+        loss = mseForward(head, ex.target, c.outDim, c.mseFactor);
+      }
     }
     if (!Number.isNaN(loss)) trace['loss'] = scalar(loss);
   }
@@ -224,8 +230,8 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
       if (k.ln2) {
         dres2 = new Float64Array(T * d);
         layerNormBackward(dres2, grads[`${b}.ln2.gamma`], grads[`${b}.ln2.beta`], dOut, k.ln2.x, p[`${b}.ln2.gamma`], k.ln2.mean, k.ln2.rstd, T, d);
-        if (traceGrads && c.ffnResidual) gt[`grad.${b}.res2`] = tensor([T, d], dres2);
       }
+      if (traceGrads && c.ffnResidual) gt[`grad.${b}.res2`] = tensor([T, d], dres2); // the residual sum, whenever it exists
       dh1 = new Float64Array(T * d);
       let dffn = dres2;
       if (c.ffnResidual) {
@@ -245,8 +251,8 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
     if (k.ln1) {
       dres1 = new Float64Array(T * d);
       layerNormBackward(dres1, grads[`${b}.ln1.gamma`], grads[`${b}.ln1.beta`], dh1, k.ln1.x, p[`${b}.ln1.gamma`], k.ln1.mean, k.ln1.rstd, T, d);
-      if (traceGrads && c.attnResidual) gt[`grad.${b}.res1`] = tensor([T, d], dres1);
     }
+    if (traceGrads && c.attnResidual) gt[`grad.${b}.res1`] = tensor([T, d], dres1);
     const dx = new Float64Array(T * d);
     let dattn = dres1;
     if (c.attnResidual) {

@@ -19,6 +19,7 @@ export interface Optimizer {
 }
 
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  if (!['sgd', 'momentum', 'adam'].includes(spec.kind)) throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
   const o: Optimizer = {
     spec,
     velocity: {},

@@ -466,8 +466,8 @@ function blockBack(c: ModelConfig, p: DParams, b: string, k: BlockTape, dOut: Ma
       sink.add(`${b}.ln2.gamma`, [n2.dGamma]);
       sink.add(`${b}.ln2.beta`, [n2.dBeta]);
       dres2 = n2.dX;
-      if (c.ffnResidual) gt[`grad.${b}.res2`] = matT(dres2); // the residual sum exists only with the skip
     }
+    if (c.ffnResidual) gt[`grad.${b}.res2`] = matT(dres2); // the residual sum exists only with the skip
     const f = feedForwardBack(dres2, k.h1, P(p, `${b}.ffn.W_1`), P(p, `${b}.ffn.W_2`), k.ffn);
     sink.add(`${b}.ffn.W_1`, f.dW1);
     sink.add(`${b}.ffn.W_2`, f.dW2);
@@ -487,8 +487,8 @@ function blockBack(c: ModelConfig, p: DParams, b: string, k: BlockTape, dOut: Ma
     sink.add(`${b}.ln1.gamma`, [n1.dGamma]);
     sink.add(`${b}.ln1.beta`, [n1.dBeta]);
     dres1 = n1.dX;
-    if (c.attnResidual) gt[`grad.${b}.res1`] = matT(dres1);
   }
+  if (c.attnResidual) gt[`grad.${b}.res1`] = matT(dres1);
   return attentionBack(c, p, b, k, dres1, sink, gt);
 }
 

@@ -85,6 +85,18 @@ const rowsCols = (x: Tensor, where = 'argument'): [number, number] => {
 const sameSize = (id: string, a: Tensor, b: Tensor, what: string): void => {
   if (a.data.length !== b.data.length) throw new Error(`${id}: ${what} have ${a.data.length} and ${b.data.length} values`);
 };
+/** An integer argument within [lo, hi]. */
+const int = (args: Args, name: string, id: string, lo: number, hi = Infinity): number => {
+  const v = num(args, name, id);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${id}.${name}: expected an integer in ${lo}..${hi}, got ${v}`);
+  return v;
+};
+/** The optional upstream gradient, which must match the output's size. */
+const upstream = (args: Args, id: string, size: number): Float64Array => {
+  const u = t(args, 'upstream', id);
+  if (u.data.length !== size) throw new Error(`${id}.upstream: ${u.data.length} values for an output of ${size}`);
+  return u.data;
+};
 const trajectory = (ws: number[][]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flat()));
 
 /** One operation on its inputs, every output named as in OPS. */
@@ -148,7 +160,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const out: Record<string, Tensor> = { max: perRow(max), shifted: tensor(x.shape, shifted), exps: tensor(x.shape, exps), sum: perRow(sum), y: tensor(x.shape, y) };
       if (args.upstream !== undefined) {
         const dx = new Float64Array(y.length);
-        softmaxBackward(dx, t(args, 'upstream', id).data, y, rows, n);
+        softmaxBackward(dx, upstream(args, id, y.length), y, rows, n);
         out.dx = tensor(x.shape, dx);
       }
       return out;
@@ -160,7 +172,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const out: Record<string, Tensor> = { y: tensor(z.shape, y) };
       if (args.upstream !== undefined) {
         const dz = new Float64Array(y.length);
-        reluBackward(dz, t(args, 'upstream', id).data, z.data, y.length);
+        reluBackward(dz, upstream(args, id, y.length), z.data, y.length);
         out.dz = tensor(z.shape, dz);
       }
       return out;
@@ -168,7 +180,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'cross_entropy': {
       const logits = t(args, 'logits', id);
       const n = logits.data.length;
-      const target = num(args, 'target', id);
+      const target = int(args, 'target', id, 0, n - 1);
       const probs = new Float64Array(n);
       const loss = crossEntropyForward(probs, logits.data, target, n);
       const d = new Float64Array(n);
@@ -179,7 +191,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const probs = t(args, 'probs', id);
       const n = probs.data.length;
       const d = new Float64Array(n);
-      crossEntropyBackward(d, probs.data, num(args, 'target', id), n);
+      crossEntropyBackward(d, probs.data, int(args, 'target', id, 0, n - 1), n);
       return { dlogits: tensor([n], d) };
     }
     case 'mse': {
@@ -205,7 +217,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
         const dx = new Float64Array(rows * n);
         const dg = new Float64Array(n);
         const db = new Float64Array(n);
-        layerNormBackward(dx, dg, db, t(args, 'upstream', id).data, x.data, gamma, mean, rstd, rows, n);
+        layerNormBackward(dx, dg, db, upstream(args, id, rows * n), x.data, gamma, mean, rstd, rows, n);
         Object.assign(out, { dx: tensor(x.shape, dx), dgamma: tensor([n], dg), dbeta: tensor([n], db) });
       }
       return out;
@@ -213,8 +225,11 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'attention': {
       const Q = t(args, 'Q', id);
       const [T, d] = rowsCols(Q, `${id}.Q`);
-      const heads = num(args, 'heads', id);
+      const heads = int(args, 'heads', id, 1, d);
+      if (d % heads !== 0) throw new Error(`${id}: ${heads} heads do not divide ${d} features`);
       const shape = { T, d, heads, causal: args.causal === true };
+      sameSize(id, Q, t(args, 'K', id), 'Q and K');
+      sameSize(id, Q, t(args, 'V', id), 'Q and V');
       const K = t(args, 'K', id).data;
       const V = t(args, 'V', id).data;
       const context = new Float64Array(T * d);
@@ -225,7 +240,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       };
       if (args.upstream !== undefined) {
         const g = { dQ: new Float64Array(T * d), dK: new Float64Array(T * d), dV: new Float64Array(T * d) };
-        attentionBackward(g.dQ, g.dK, g.dV, t(args, 'upstream', id).data, Q.data, K, V, cache, shape);
+        attentionBackward(g.dQ, g.dK, g.dV, upstream(args, id, T * d), Q.data, K, V, cache, shape);
         for (const [k, v] of Object.entries(g)) out[k] = tensor([T, d], v);
       }
       return out;
@@ -249,6 +264,9 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const [, dh] = rowsCols(W_1, `${id}.W_1`);
       const [, dout] = rowsCols(W_2, `${id}.W_2`);
       const w = { W_1: W_1.data, b_1: t(args, 'b_1', id).data, W_2: W_2.data, b_2: t(args, 'b_2', id).data };
+      if (W_1.shape[0] !== din || W_2.shape[0] !== dh || w.b_1.length !== dh || w.b_2.length !== dout) {
+        throw new Error(`${id}: x is ${rows}×${din}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`);
+      }
       const c = ffnForward(x.data, w, rows, din, dh, dout);
       const target = t(args, 'target', id).data;
       const factor = num(args, 'factor', id);
@@ -291,7 +309,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const p = { w: Float64Array.of(num(args, 'w', id)) };
       const center = num(args, 'center', id);
       const out: number[][] = [];
-      for (let s = 0; s < num(args, 'steps', id); s++) {
+      for (let s = 0; s < int(args, 'steps', id, 0); s++) {
         sgdStep(p, { w: Float64Array.of(p.w[0] - center) }, num(args, 'lr', id), ['w']);
         out.push([p.w[0]]);
       }
