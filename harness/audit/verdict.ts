@@ -133,8 +133,9 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
     case 'decreased':
       return { holds: b[0] < a[0], detail: `${show(a[0])} → ${show(b[0])}` };
     case 'equal': {
-      const slack = halves ? tol(0, 0) + tol(1, 0) : 1e-12 * Math.max(Math.abs(a[0]), Math.abs(b[0]));
-      return { holds: Math.abs(a[0] - b[0]) <= slack, detail: `${show(a[0])} vs ${show(b[0])}` };
+      if (a.length !== b.length) return { holds: false, detail: `${a.length} vs ${b.length} values` };
+      const holds = a.every((x, j) => Math.abs(x - b[j]) <= (halves ? tol(0, j) + tol(1, j) : 1e-12 * Math.max(Math.abs(x), Math.abs(b[j]))));
+      return { holds, detail: `[${a.map(show).join(', ')}] vs [${b.map(show).join(', ')}]` };
     }
     case 'sums-to-one': {
       const sum = a.reduce((s, x) => s + x, 0);
