@@ -31,8 +31,30 @@ export function readPrinted(text: string): PrintedNumber {
   return { text, value: Number(s) / 10 ** scale, half: 0.5 * 10 ** -decimals, decimals };
 }
 
-/** The certified value written the way the document writes this number (same decimals, same % and sign style). */
+/** Significant digits a printed number shows ("0.024" → 2, "1200" → 2, "0.250" → 3). */
+function significantDigits(p: PrintedNumber): number {
+  const digits = p.text.replace(/[eE].*$/, '').replace(/[^0-9]/g, '').replace(/^0+/, '');
+  return Math.max(1, (p.text.includes('.') ? digits : digits.replace(/0+$/, '')).length);
+}
+
+/**
+ * The certified value written the way the document writes this number (same decimals, same % and sign style);
+ * when those decimals cannot show it (0.000024 at three decimals), as many significant digits as the printed
+ * number shows.
+ */
 export function formatLike(value: number, p: PrintedNumber): string {
+  if (/[eE]/.test(p.text)) return value.toExponential(Math.max(1, significantDigits(p)) - 1).replace('e+', 'e');
+  const fixed = formatFixed(value, p);
+  const shown = readPrinted(fixed).value;
+  if (value === 0 || Math.abs(shown - value) <= 0.1 * Math.abs(value)) return fixed;
+  const sig = Math.max(2, significantDigits(p));
+  const pct = p.text.trim().endsWith('%');
+  const x = pct ? value * 100 : value;
+  const text = String(Number(x.toPrecision(sig)));
+  return pct ? `${text}%` : text;
+}
+
+function formatFixed(value: number, p: PrintedNumber): string {
   const pct = p.text.trim().endsWith('%');
   const places = p.decimals - (pct ? 2 : 0);
   const decimals = Math.max(0, places);
