@@ -15,6 +15,11 @@ export interface Capabilities {
   ops: OpName[];
   /** Model features it supports; a scenario needing another one is skipped, never failed. */
   features: Feature[];
+  /**
+   * Globs over trace names (the last part of a path: `probs`, `grad.head.W_out`, `blocks.*.attn.weights`) that it
+   * produces; claims on other names are skipped. Absent: every name of spec/fixtures.md.
+   */
+  trace?: string[];
 }
 
 export interface ImplementationInfo {

@@ -61,6 +61,15 @@ describe('running the suite in process', () => {
     expect(s['c-train/grad']).toBe('skip');
   });
 
+  it('skips claims on trace names an implementation does not declare', async () => {
+    const partial: Implementation = { ...referenceImplementation, name: 'partial', capabilities: { ...referenceImplementation.capabilities, trace: ['probs', 'C'] } };
+    const s = statuses(await runWith(partial));
+    expect(s['b-forward/probs']).toBe('pass');
+    expect(s['a-matmul/product']).toBe('pass');
+    expect(s['b-forward/weights']).toBe('skip');
+    expect(s['c-train/grad']).toBe('skip');
+  });
+
   it('turns a throwing implementation into errors for that scenario only', async () => {
     const flaky: Implementation = { ...referenceImplementation, name: 'flaky', async run(s) { if (s.kind === 'ops') throw new Error('boom'); return referenceImplementation.run(s); } };
     const run = await runWith(flaky);

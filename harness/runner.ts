@@ -59,6 +59,18 @@ function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions):
   return tol;
 }
 
+/** The first trace name a claim reads that the implementation does not declare it produces, or null. */
+function untracedName(impl: ImplementationInfo, c: Claim): string | null {
+  const globs = impl.capabilities.trace;
+  if (!globs) return null;
+  const match = picomatch(globs);
+  for (const r of refsOf(c)) {
+    const name = r.path!.split('/').at(-1)!;
+    if (!match(name)) return name;
+  }
+  return null;
+}
+
 /** Why an implementation cannot run a fixture's scenario (including its `then:` ops), or null. */
 function cannotRun(impl: ImplementationInfo, s: Scenario): string | null {
   const why = missingCapability(impl, s);
@@ -119,7 +131,10 @@ export async function runImplementation(
       continue;
     }
     const golden = goldenOf(f.id);
-    for (const c of involved) results[`${f.id}/${c.id}`] = judge(c, trace, golden, toleranceFor(c, f.id, impl.name, o));
+    for (const c of involved) {
+      const untraced = untracedName(impl, c);
+      results[`${f.id}/${c.id}`] = untraced ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] } : judge(c, trace, golden, toleranceFor(c, f.id, impl.name, o));
+    }
   }
   return { info: { name: impl.name, version: impl.version, language: impl.language, capabilities: impl.capabilities }, results };
 }
