@@ -24,21 +24,29 @@ export function materialize(s: ModelScenario): ModelScenario {
 
 const isRef = (v: unknown): v is TraceRef => typeof v === 'object' && v !== null && !Array.isArray(v) && 'from' in v;
 
-/** Replaces `{ from, at }` arguments by the values they point at in `trace`. */
+/**
+ * Replaces `{ from, at }` arguments by the values they point at in `trace`. A call whose input the trace lacks
+ * is left out (its outputs are then missing, and only the claims that read them are affected).
+ */
 export function resolveCalls(calls: OpCall[], trace: TraceValues): OpCall[] {
-  return calls.map((call) => {
+  const resolved: OpCall[] = [];
+  for (const call of calls) {
     const args: OpCall['args'] = {};
+    let complete = true;
     for (const [name, v] of Object.entries(call.args)) {
-      if (!isRef(v)) {
-        args[name] = v;
-        continue;
-      }
-      const t = trace[v.from];
-      if (!t) throw new Error(`${call.id}.${name}: the implementation's trace has no '${v.from}'`);
-      args[name] = toNested(v.at ? select(t, v.at) : t) as Nested;
+      if (!isRef(v)) args[name] = v;
+      else if (trace[v.from]) args[name] = toNested(v.at ? select(trace[v.from], v.at) : trace[v.from]) as Nested;
+      else complete = false;
     }
-    return { ...call, args };
-  });
+    if (complete) resolved.push({ ...call, args });
+  }
+  return resolved;
+}
+
+/** The trace paths a model scenario's `then:` call reads, by call id. */
+export function callInputs(s: Scenario): Record<string, string[]> {
+  if (s.kind !== 'model') return {};
+  return Object.fromEntries((s.then ?? []).map((c) => [c.id, Object.values(c.args).filter(isRef).map((r) => r.from)]));
 }
 
 /** Runs a scenario; `paths` (when given) are the trace paths the caller will read, passed on as a hint. */
@@ -47,7 +55,8 @@ export async function runScenario(impl: Implementation, s: Scenario, paths?: str
   const { then, ...model } = materialize(s);
   const froms = (then ?? []).flatMap((c) => Object.values(c.args).filter(isRef).map((r) => r.from));
   const trace = await impl.run(model, paths ? { paths: [...new Set([...paths, ...froms])] } : undefined);
-  if (!then?.length) return trace;
-  const more = await impl.run({ kind: 'ops', calls: resolveCalls(then, trace) }, paths ? { paths } : undefined);
+  const calls = resolveCalls(then ?? [], trace);
+  if (!calls.length) return trace;
+  const more = await impl.run({ kind: 'ops', calls }, paths ? { paths } : undefined);
   return { ...trace, ...more };
 }

@@ -7,7 +7,7 @@ import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type
 import type { Claim, LoadedFixture } from './fixture.js';
 import type { Golden } from './golden.js';
 import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
-import { materialize, runScenario } from './run-scenario.js';
+import { callInputs, materialize, runScenario } from './run-scenario.js';
 import { OPS, type OpName, type Scenario } from './scenario.js';
 import { select } from './tensors.js';
 
@@ -59,14 +59,20 @@ function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions):
   return tol;
 }
 
-/** The first trace name a claim reads that the implementation does not declare it produces, or null. */
-function untracedName(impl: ImplementationInfo, c: Claim): string | null {
+/**
+ * The first trace name a claim reads (directly, or through a `then:` call's inputs) that the implementation does
+ * not declare it produces, or null.
+ */
+function untracedName(impl: ImplementationInfo, c: Claim, inputs: Record<string, string[]>): string | null {
   const globs = impl.capabilities.trace;
   if (!globs) return null;
   const match = picomatch(globs);
   for (const r of refsOf(c)) {
-    const name = r.path!.split('/').at(-1)!;
-    if (!match(name)) return name;
+    const paths = [r.path!, ...(inputs[r.path!.split('/')[0]] ?? [])];
+    for (const p of paths) {
+      const name = p.split('/').at(-1)!;
+      if (!match(name)) return name;
+    }
   }
   return null;
 }
@@ -131,8 +137,9 @@ export async function runImplementation(
       continue;
     }
     const golden = goldenOf(f.id);
+    const inputs = callInputs(scenario);
     for (const c of involved) {
-      const untraced = untracedName(impl, c);
+      const untraced = untracedName(impl, c, inputs);
       results[`${f.id}/${c.id}`] = untraced ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] } : judge(c, trace, golden, toleranceFor(c, f.id, impl.name, o));
     }
   }

@@ -1,7 +1,7 @@
 // Batches, optimizers and one training step.
 import type { ModelConfig } from './config.js';
 import { backward, forward, type Example, type Forward, type Trace } from './model.js';
-import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, momentumStep, sgdStep, type AdamState, type Tensors } from './optim.js';
+import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, globalNorm, momentumStep, sgdStep, type AdamState, type Tensors } from './optim.js';
 import { paramSpecs, zerosLike, type Params } from './params.js';
 import { tensor } from './tensor.js';
 
@@ -96,7 +96,7 @@ export function trainStep(c: ModelConfig, params: Params, examples: Example[], o
   const names = o.trainable ?? paramSpecs(c).map((s) => s.name);
   for (const n of names) if (!(n in params)) throw new Error(`unknown parameter ${n}`);
   const r = batchGradients(c, params, examples, o.traceGrads ?? false);
-  const gradNorm = o.clip !== undefined ? clipGradNorm(r.grads, o.clip, names) : Math.sqrt(names.reduce((s, n) => s + r.grads[n].reduce((a, x) => a + x * x, 0), 0));
+  const gradNorm = o.clip !== undefined ? clipGradNorm(r.grads, o.clip, names) : globalNorm(r.grads, names);
   opt.step(params, r.grads, names);
   return { ...r, gradNorm };
 }

@@ -20,10 +20,12 @@ import { paramSpecs, type Params } from '../../reference/params.js';
  * CommonJS resolution rules; the gradients land in tfjs's global registry, which every copy of tfjs-core shares.
  */
 function registerTfjsGradients(): void {
+  if (tf.getGradient(tf.RealDiv)) return; // already registered (by an earlier call, or by @tensorflow/tfjs)
   tsxRequire('@tensorflow/tfjs-core/dist/register_all_gradients.js', import.meta.url);
+  if (!tf.getGradient(tf.RealDiv)) throw new Error('TF.js gradients did not register');
 }
 
-/** Selects the pure-JS CPU backend and registers the gradients (the only global state of this module); prod mode silences the tfjs-node hint. */
+/** Selects the pure-JS CPU backend and registers the gradients (the only global state of this module; idempotent); prod mode silences the tfjs-node hint. */
 export async function initTfjs(): Promise<void> {
   tf.enableProdMode();
   registerTfjsGradients();
@@ -92,9 +94,14 @@ export function sinusoidalTensor(T: number, d: number): tf.Tensor2D {
   return tf.add(tf.mul(tf.sin(angle), tf.sub(1, odd)), tf.mul(tf.cos(angle), odd)) as tf.Tensor2D;
 }
 
-/** X = E[tokens] + PE   (tokens int32 [B,T] → [B,T,d]) */
+/**
+ * X = E[tokens] + PE, computed as onehot(tokens) · E (tokens int32 [...] → [..., d]). Same values; the gradient
+ * onehotᵀ · dX sums repeated tokens by a matmul. (tf.gather's gradient, UnsortedSegmentSum, is ~8× slower
+ * on the CPU backend: 129 ms against 15 ms for 256 tokens, vocab 20, d 64.)
+ */
 function embedTokens(E: tf.Tensor, tokens: tf.Tensor, pe: tf.Tensor | null): tf.Tensor {
-  const x = tf.gather(E, tokens);
+  const onehot = tf.oneHot(tf.reshape(tokens, [-1]) as tf.Tensor1D, dim(E, 0));
+  const x = tf.reshape(tf.matMul(onehot, E as tf.Tensor2D), [...tokens.shape, dim(E, 1)]);
   return pe ? tf.add(x, pe) : x;
 }
 

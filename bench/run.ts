@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark in sequence.
+import { runTrainingBench } from './training.js';
+
+const benches: { name: string; run: () => unknown }[] = [
+  { name: 'Training throughput: Stage 10 config, forward + backward + Adam(0.001), reference (float64) vs TF.js-CPU (float32)', run: () => runTrainingBench() },
+];
+
+for (const b of benches) {
+  console.log(`\n== ${b.name}`);
+  const t0 = performance.now();
+  b.run();
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
