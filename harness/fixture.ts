@@ -68,3 +68,12 @@ export const formatProblem = (p: Problem): string => `${p.file}:${p.line}: ${p.f
 
 /** The global id of a claim. */
 export const claimId = (f: Fixture, c: Claim): string => `${f.id}/${c.id}`;
+
+/** Short names of the seed documents (shared/seeds/README.md), by file-name prefix. */
+const DOCUMENTS: Record<string, string> = { '000': 'Fibonacci note', '001': 'Stage 10', '002': 'Sunfish summary', '003': 'Book', '004': 'Book Example 3 (Markdown)' };
+
+/** The document section a fixture belongs to, as summaries group it: "Book §5.7", or "synthetic". */
+export function sectionLabel(f: Fixture): string {
+  if (!f.document || !f.seed) return 'synthetic (not from the documents)';
+  return `${DOCUMENTS[f.seed.slice(0, 3)] ?? f.seed} §${f.section}`;
+}

@@ -45,7 +45,7 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
   errata.forEach((e, i) => {
     if (e.seed !== doc) {
       doc = e.seed ?? '';
-      out.push(`## ${doc}`, '');
+      out.push(`## ${e.document_section.split(' §')[0]} (\`${doc}\`)`, '');
     }
     out.push(`### ${i + 1}. §${e.section} — \`${e.id}\``, '');
     out.push(`- **Quote:** “${e.quote}”`);
@@ -59,7 +59,7 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
   const verdicts = ['ok', 'rounding', 'erratum', 'unverifiable', 'derived'] as const;
   const bySection = new Map<string, Record<string, number>>();
   for (const a of [...claims].sort(order)) {
-    const key = `${a.seed ?? 'synthetic'} §${(a.section ?? '').split('.').slice(0, 2).join('.')}`;
+    const key = a.document_section;
     const row = bySection.get(key) ?? Object.fromEntries(verdicts.map((v) => [v, 0]));
     row[a.verdict]++;
     bySection.set(key, row);

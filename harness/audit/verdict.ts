@@ -9,7 +9,7 @@
 //            an impossible shape, a wrong count, or a relation that fails on the printed or the true values;
 //  unverifiable / derived  as the fixture declares: nothing printed can be checked / nothing was printed.
 import { expectedTensor } from '../claims.js';
-import type { Claim, LoadedFixture, Printed, Verdict } from '../fixture.js';
+import { sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixture.js';
 import type { Golden } from '../golden.js';
 import type { Nested } from '../scenario.js';
 import { shapeOf, toNested } from '../tensors.js';
@@ -33,6 +33,8 @@ export interface ElementAudit {
 export interface ClaimAudit {
   id: string;
   fixture: string;
+  /** The document section of the fixture, e.g. "Book §6.10" (summaries group by it). */
+  document_section: string;
   seed: string | null;
   section: string | null;
   quote: string;
@@ -157,7 +159,7 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
 export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
   const f = lf.fixture;
   const base = {
-    id: `${f.id}/${c.id}`, fixture: f.id, seed: f.seed ?? null, section: c.section ?? f.section ?? null, quote: c.quote, kind: c.kind,
+    id: `${f.id}/${c.id}`, fixture: f.id, document_section: sectionLabel(f), seed: f.seed ?? null, section: c.section ?? f.section ?? null, quote: c.quote, kind: c.kind,
     printed: c.printed ?? null, expected_verdict: c.verdict, elements: [] as ElementAudit[],
   };
   const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;

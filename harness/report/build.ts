@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClaimAudit } from '../audit/verdict.js';
 import { expectedTensor } from '../claims.js';
-import type { LoadedFixture, Printed } from '../fixture.js';
+import { sectionLabel, type LoadedFixture, type Printed } from '../fixture.js';
 import { goldenPath, type Golden } from '../golden.js';
 import { ROOT } from '../load.js';
 import type { ImplementationRun, Status } from '../runner.js';
@@ -66,15 +66,6 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
   let max = -Infinity;
   for (const x of Array.from(data)) [min, max] = [Math.min(min, x), Math.max(max, x)];
   return { shape, size: data.length, min, max };
-}
-
-/** Short names of the seed documents (shared/seeds/README.md), by file-name prefix. */
-const DOCUMENTS: Record<string, string> = { '000': 'Fibonacci note', '001': 'Stage 10', '002': 'Sunfish summary', '003': 'Book', '004': 'Book Example 3 (Markdown)' };
-
-/** The document section a fixture belongs to, as the summaries group it: "Book §5.7", or "synthetic". */
-export function sectionLabel(f: LoadedFixture['fixture']): string {
-  if (!f.document || !f.seed) return 'synthetic (not from the documents)';
-  return `${DOCUMENTS[f.seed.slice(0, 3)] ?? f.seed} §${f.section}`;
 }
 
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
