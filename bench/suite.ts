@@ -1,5 +1,6 @@
 // The whole fixture suite's wall time on the reference: in process, and through the process protocol (the
-// same reference behind a TypeScript adapter in a child process), measured side by side in one run.
+// same reference behind a TypeScript adapter in a child process, sending tensors as JSON lists or as base64
+// float64 bytes), measured side by side in one run.
 import { join } from 'node:path';
 import { readGolden } from '../harness/golden.js';
 import type { Implementation } from '../harness/implementation.js';
@@ -8,7 +9,7 @@ import { referenceImplementation } from '../harness/impls/reference.js';
 import { loadFixtures, ROOT } from '../harness/load.js';
 import { runImplementation } from '../harness/runner.js';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 async function timeSuite(impl: Implementation): Promise<{ ms: number; claims: number }> {
   const { fixtures } = loadFixtures();
@@ -22,28 +23,32 @@ async function timeSuite(impl: Implementation): Promise<{ ms: number; claims: nu
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const adapter = (...flags: string[]) =>
+  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), 'ok', ...flags], { timeoutMs: 120_000, cwd: ROOT });
+
 export async function runSuiteBench(): Promise<void> {
-  const inProcess: number[] = [];
-  const overProtocol: number[] = [];
+  const peers: Array<{ label: string; impl: Implementation; ms: number[] }> = [
+    { label: 'in process', impl: referenceImplementation, ms: [] },
+    { label: 'protocol, JSON lists', impl: await adapter(), ms: [] },
+    { label: 'protocol, base64 float64', impl: await adapter('--base64'), ms: [] },
+  ];
   let claims = 0;
-  const adapter = await ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), 'ok'], { timeoutMs: 120_000, cwd: ROOT });
   try {
-    await timeSuite(referenceImplementation); // warm-up of both sides
-    await timeSuite(adapter);
+    for (const p of peers) await timeSuite(p.impl); // warm-up of every side
     for (let i = 0; i < ROUNDS; i++) {
-      const a = await timeSuite(referenceImplementation);
-      const b = await timeSuite(adapter);
-      inProcess.push(a.ms);
-      overProtocol.push(b.ms);
-      claims = a.claims;
+      for (const p of peers) {
+        const r = await timeSuite(p.impl);
+        p.ms.push(r.ms);
+        claims = r.claims;
+      }
     }
   } finally {
-    await adapter.close();
+    for (const p of peers) await p.impl.close?.();
   }
-  const a = median(inProcess);
-  const b = median(overProtocol);
-  console.log(`claims per run: ${claims}; median of ${ROUNDS} rounds after one warm-up each`);
-  console.log(`in process:         ${a.toFixed(0)} ms`);
-  console.log(`over the protocol:  ${b.toFixed(0)} ms  (TypeScript adapter in a child process, JSON Lines)`);
-  console.log(`protocol overhead:  ${(b / a).toFixed(2)}x  (target < 2x)`);
+  const base = median(peers[0].ms);
+  console.log(`claims per run: ${claims}; median of ${ROUNDS} rounds after one warm-up each; adapter: TypeScript, child process`);
+  for (const p of peers) {
+    const ms = median(p.ms);
+    console.log(`${p.label.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / base).toFixed(2)}x${p === peers[0] ? '' : ' (target < 2x)'}`);
+  }
 }

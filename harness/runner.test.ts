@@ -12,8 +12,9 @@ beforeAll(async () => {
   suite = await makeTestSuite();
 });
 
+/** The misbehaving adapter of harness/testing/fake-impl.ts; `mode` may carry its flags after a space. */
 const fake = (mode: string, timeoutMs = 10_000) =>
-  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), mode], { timeoutMs, cwd: ROOT });
+  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), ...mode.split(' ')], { timeoutMs, cwd: ROOT });
 
 async function runWith(impl: Implementation): Promise<ImplementationRun> {
   try {
@@ -86,6 +87,12 @@ describe('running an external process', () => {
     expect(Object.values(statuses(await runWith(impl))).filter((s) => s === 'pass')).toHaveLength(5);
   });
 
+  it('accepts tensors sent as base64 float64 bytes, bit for bit', async () => {
+    const run = await runWith(await fake('ok --base64'));
+    expect(Object.values(statuses(run)).filter((s) => s === 'pass')).toHaveLength(5);
+    expect(run.results['b-forward/probs'].operands[0].maxAbsError).toBe(0);
+  });
+
   // Each fault hits the 2nd scenario (b-forward); the 1st and 3rd must still pass.
   it.each([
     ['crash@2', 'error', /exited \(code 3\)/],
@@ -96,6 +103,8 @@ describe('running an external process', () => {
     ['error@2', 'error', /reported an error: not implemented here/],
     ['wrong-shape@2', 'error', /values for shape|shape \[/],
     ['nan@2', 'fail', /non-finite/],
+    ['nan@2 --base64', 'fail', /non-finite/],
+    ['bad-base64@2 --base64', 'error', /7 bytes, not a whole number of float64 values/],
   ])('%s costs only that scenario, with evidence, and the run goes on', async (mode, status, evidence) => {
     const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 1500 : 10_000));
     expect(run.results['b-forward/probs'].status).toBe(status);

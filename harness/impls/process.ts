@@ -4,6 +4,7 @@
 // then killed and restarted, the handshake replayed, and the run goes on.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -21,12 +22,39 @@ ajv.addSchema(protocol, 'protocol');
 const envelope = structuredClone(protocol);
 envelope.$id = 'protocol-envelope';
 envelope.$defs.tensor.properties.data = { type: 'array' };
+envelope.$defs.tensor.properties.base64 = { type: 'string' }; // checked by the decoder instead
 ajv.addSchema(envelope, 'envelope');
 const validResponse = ajv.getSchema('envelope#/$defs/response')!;
 const validHello = ajv.getSchema('protocol#/$defs/helloResponse')!;
 
 const STDERR_KEEP = 4000;
+const LITTLE_ENDIAN = endianness() === 'LE';
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** A tensor as the protocol carries it: values as a JSON list, or as base64 little-endian float64 bytes. */
+type WireTensor = { shape: number[] } & ({ data: unknown[] } | { base64: string });
+
+/** The values of a wire tensor; throws (with the reason) on a value the protocol does not allow. */
+function decodeData(t: WireTensor): Float64Array {
+  if ('base64' in t) {
+    if (t.base64.length % 4 || !BASE64.test(t.base64)) throw new Error('has base64 data that is not padded RFC 4648 base64');
+    const bytes = Buffer.from(t.base64, 'base64');
+    if (bytes.length % 8) throw new Error(`has base64 data of ${bytes.length} bytes, not a whole number of float64 values`);
+    // The copy aligns the bytes; a big-endian host must swap them, which DataView does.
+    if (LITTLE_ENDIAN) return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    return Float64Array.from({ length: bytes.length / 8 }, (_, i) => view.getFloat64(8 * i, true));
+  }
+  const data = new Float64Array(t.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const x = t.data[i];
+    if (typeof x === 'number') data[i] = x;
+    else if (typeof x === 'string' && x in NON_FINITE) data[i] = NON_FINITE[x];
+    else throw new Error(`has a value that is neither a number nor "NaN"/"Infinity"/"-Infinity": ${JSON.stringify(x)}`);
+  }
+  return data;
+}
 
 interface Pending {
   id: number;
@@ -167,16 +195,13 @@ export class ProcessImplementation implements Implementation {
       throw new Error(`answered a run request with '${answer.type as string}'`);
     }
     const trace: TraceValues = {};
-    for (const [path, t] of Object.entries(answer.trace as Record<string, { shape: number[]; data: unknown[] }>)) {
-      const data = new Float64Array(t.data.length);
-      for (let i = 0; i < data.length; i++) {
-        const x = t.data[i];
-        if (typeof x === 'number') data[i] = x;
-        else if (typeof x === 'string' && x in NON_FINITE) data[i] = NON_FINITE[x];
-        else {
-          this.kill();
-          throw new Error(`trace '${path}' has a value that is neither a number nor "NaN"/"Infinity"/"-Infinity": ${JSON.stringify(x)}`);
-        }
+    for (const [path, t] of Object.entries(answer.trace as Record<string, WireTensor>)) {
+      let data: Float64Array;
+      try {
+        data = decodeData(t);
+      } catch (e) {
+        this.kill();
+        throw new Error(`trace '${path}' ${(e as Error).message}`);
       }
       try {
         trace[path] = tensor(t.shape, data);

@@ -1,13 +1,15 @@
 // A deliberately misbehaving external implementation for the harness's tests. It answers the protocol with
 // the reference's traces, except on the run request numbered in its mode: `crash@N`, `hang@N`, `garbage@N`,
-// `wrong-id@N`, `wrong-shape@N`, `nan@N`, `error@N`, `noise@N` (stderr only, no answer), `bad-hello`.
-// Run as: node --import tsx harness/testing/fake-impl.ts MODE
+// `wrong-id@N`, `wrong-shape@N`, `nan@N`, `error@N`, `noise@N` (stderr only, no answer), `bad-base64@N`,
+// `bad-hello`. With `--base64` it sends tensors as base64 float64 bytes instead of JSON lists.
+// Run as: node --import tsx harness/testing/fake-impl.ts MODE [--base64]
 import { createInterface } from 'node:readline';
 import { referenceImplementation } from '../impls/reference.js';
 import type { Scenario } from '../scenario.js';
 
 const [mode = 'ok', at = '0'] = (process.argv[2] ?? 'ok').split('@');
 const trigger = Number(at);
+const base64 = process.argv.includes('--base64');
 let runs = 0;
 const send = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
@@ -26,10 +28,17 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   if (hit && mode === 'garbage') return void process.stdout.write('this is not json\n');
   if (hit && mode === 'error') return send({ id: req.id, type: 'error', message: 'not implemented here' });
   const trace = await referenceImplementation.run(req.scenario!);
-  const out: Record<string, { shape: number[]; data: Array<number | string> }> = {};
+  type Wire = { shape: number[]; data?: Array<number | string>; base64?: string };
+  const out: Record<string, Wire> = {};
   const wanted = req.paths ? new Set(req.paths) : null; // send only what the harness will read
-  for (const [k, t] of Object.entries(trace)) if (!wanted || wanted.has(k)) out[k] = { shape: t.shape, data: Array.from(t.data) };
+  for (const [k, t] of Object.entries(trace)) {
+    if (wanted && !wanted.has(k)) continue;
+    out[k] = base64 ? { shape: t.shape, base64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') } : { shape: t.shape, data: Array.from(t.data) };
+  }
   if (hit && mode === 'wrong-shape') for (const t of Object.values(out)) t.shape = [...t.shape, 1, 2];
-  if (hit && mode === 'nan') for (const t of Object.values(out)) t.data = t.data.map(() => 'NaN');
+  const size = (t: Wire) => t.shape.reduce((a, b) => a * b, 1);
+  const nans = (t: Wire): Wire => (base64 ? { shape: t.shape, base64: Buffer.from(new Float64Array(size(t)).fill(NaN).buffer).toString('base64') } : { shape: t.shape, data: Array(size(t)).fill('NaN') });
+  if (hit && mode === 'nan') for (const [k, t] of Object.entries(out)) out[k] = nans(t);
+  if (hit && mode === 'bad-base64') for (const [k, t] of Object.entries(out)) out[k] = { shape: t.shape, base64: 'AAAAAAAAAA==' }; // 7 bytes
   send({ id: hit && mode === 'wrong-id' ? req.id + 100 : req.id, type: 'trace', trace: out });
 });
