@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
 import { runCommand, UsageError, type RunCommandOptions } from './run.js';
+import { trainCommand, type TrainCommandOptions } from './train.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
@@ -138,6 +139,27 @@ program
     const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
     console.log(`${audits.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`);
     if (mismatches) process.exit(EXIT.failures);
+  });
+
+program
+  .command('train')
+  .description('train the Stage 10 model on the operations task (ops), or the Fibonacci learner (fibonacci); outputs to reports/training/<task>/')
+  .argument('<task>', 'ops or fibonacci')
+  .option('--epochs <n>', 'ops: epochs to train (default 50)')
+  .option('--steps <n>', 'fibonacci: optimisation steps')
+  .option('--seed <n>', 'seed of the data split, the initial weights and the batch order', '1')
+  .option('--threads <n>', 'ops: worker threads for data-parallel batches (default: 2, or 1 on one core)')
+  .option('--stop-at <accuracy>', 'ops: stop once validation accuracy reaches this (e.g. 0.995)')
+  .option('--out-dir <dir>', 'where the log and plots go (default reports/training/<task>)')
+  .option('--no-progress', 'no progress bar')
+  .action(async (task: string, o: TrainCommandOptions) => {
+    try {
+      await trainCommand(task, o);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(e.message);
+      process.exit(EXIT.usage);
+    }
   });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,58 @@
+// `tconf train ops|fibonacci`: the training runs of issue 7, with a progress bar and their outputs in
+// reports/training/<task>/.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { trainOps } from '../../train/ops.js';
+import { ROOT } from '../load.js';
+import { UsageError } from './run.js';
+
+export interface TrainCommandOptions {
+  epochs?: string;
+  steps?: string;
+  seed: string;
+  threads?: string;
+  stopAt?: string;
+  outDir?: string;
+  progress: boolean;
+}
+
+const positiveInt = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer (got '${v}')`);
+  return n;
+};
+
+/** The command line as typed, for the run's log. */
+const commandLine = () => ['npx', 'tconf', ...process.argv.slice(2)].join(' ');
+
+export async function trainCommand(task: string, o: TrainCommandOptions): Promise<void> {
+  const seed = positiveInt('--seed', o.seed);
+  const outDir = o.outDir ?? join(ROOT, 'reports', 'training', task);
+  if (task === 'ops') {
+    const epochs = positiveInt('--epochs', o.epochs ?? '50');
+    const threads = positiveInt('--threads', o.threads ?? String(Math.min(2, availableParallelism())));
+    const stopAt = o.stopAt === undefined ? 1.01 : Number(o.stopAt);
+    if (!(stopAt > 0)) throw new UsageError(`--stop-at must be a validation accuracy in (0, 1] (got '${o.stopAt}')`);
+    const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: 'ops [{bar}] {value}/{total} batches  loss {loss}', stream: process.stderr, hideCursor: true }) : null;
+    let started = false;
+    const r = await trainOps({
+      epochs, seed, threads, stopAt, outDir, command: commandLine(),
+      log: (line) => {
+        if (bar && started) process.stderr.write('\r\x1b[K'); // clear the bar's line; it redraws on the next batch
+        console.log(line);
+      },
+      onBatch: (done, total, loss) => {
+        if (!bar) return;
+        if (!started) (bar.start(total, 0, { loss: '-' }), (started = true));
+        bar.update(done, { loss: loss.toFixed(4) });
+      },
+    });
+    bar?.stop();
+    const hit = r.reached99 ? `99% validation accuracy at epoch ${r.reached99.epoch} after ${(r.reached99.elapsedMs / 1000).toFixed(1)} s` : 'never reached 99% validation accuracy';
+    console.log(`${hit}; final validation accuracy ${(100 * r.final.validationAccuracy).toFixed(2)}% at epoch ${r.final.epoch}; ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
+    if (!r.reached99) process.exitCode = 1;
+    return;
+  }
+  throw new UsageError(`unknown training task '${task}' (ops, fibonacci)`);
+}
