@@ -64,6 +64,7 @@ export const OPS = {
   clip_grad_norm: { inputs: ['g', 'max_norm'], outputs: ['norm', 'clipped'] },
   central_difference: { inputs: ['loss_plus', 'loss_minus', 'eps'], outputs: ['gradient'] },
   param_count: { inputs: ['config'], outputs: ['count'] },
+  model_cost: { inputs: ['config', 'bytes_per_number?', 'memory_unit?'], outputs: ['forward_flops', 'backward_flops', 'activations', 'parameters', 'activation_memory', 'parameter_memory', 'gradient_memory', 'adam_memory'] },
 } as const;
 
 export type OpName = keyof typeof OPS;

@@ -141,6 +141,10 @@ const OPS_SCENARIO: OpsScenario = {
     { id: 'pc_full', op: 'param_count', args: { config: {} } },
     { id: 'pc_book', op: 'param_count', args: { config: BOOK_CONFIG } },
     { id: 'pc_reg', op: 'param_count', args: { config: { input: 'continuous', inDim: 3, head: 'regression', outDim: 1, ffnBias: false, attnProjection: false } } },
+    { id: 'cost_full', op: 'model_cost', args: { config: {}, bytes_per_number: 4, memory_unit: 1000 } },
+    { id: 'cost_book', op: 'model_cost', args: { config: BOOK_CONFIG } },
+    { id: 'cost_reg', op: 'model_cost', args: { config: { input: 'continuous', inDim: 3, head: 'regression', outDim: 1, layers: 3, attnProjection: false, attnResidual: false, layerNorm: false } } },
+    { id: 'cost_nohead', op: 'model_cost', args: { config: { head: 'none', dFF: 0, ffnResidual: false, heads: 2 } } },
   ],
 };
 

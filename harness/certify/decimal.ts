@@ -902,6 +902,46 @@ function opClip(a: OpArgs): DecimalTrace {
 const opCentralDifference = (a: OpArgs): DecimalTrace =>
   ({ gradient: scalarT(decArg(a, 'loss_plus').minus(decArg(a, 'loss_minus')).div(decArg(a, 'eps').times(2))) });
 
+/**
+ * Costs by formula, counted per multiply-add (2 FLOPs) of every product the model's layers compute: per block
+ * the T×d·d×d projections, per head Q Kᵀ [T×dk·dk×T] and weights·V [T×T·T×dk], the two FFN layers; the
+ * head on the last position. Backward: two products per forward product, less the input's dX. Activations:
+ * the buffers a forward keeps (X; per block Q, K, V, context, W_O output, raw/scaled/softmaxed scores, the
+ * residual sums, LayerNorm outputs with their row means and 1/std, FFN hidden, ReLU and output; the
+ * last row, the head's output and the probabilities).
+ */
+function opModelCost(c: ModelConfig, a: OpArgs): DecimalTrace {
+  const { seqLen: T, dModel: d, heads: h, dFF: f } = c;
+  const dk = d / h;
+  const mm = (m: number, k: number, n: number) => 2 * m * k * n;
+  const block = (c.attnProjection ? 4 : 3) * mm(T, d, d) + h * (mm(T, dk, T) + mm(T, T, dk)) + (f > 0 ? mm(T, d, f) + mm(T, f, d) : 0);
+  const inputFlops = c.input === 'continuous' ? mm(T, c.inDim, d) : 0;
+  const headFlops = c.head === 'none' ? 0 : mm(1, d, c.outDim);
+  const fwd = c.layers * block + inputFlops + headFlops;
+  const bwd = 2 * c.layers * block + inputFlops + 2 * headFlops;
+  const ln = c.layerNorm ? T * d + 2 * T : 0;
+  const perBlock =
+    4 * T * d + (c.attnProjection ? T * d : 0) + 3 * h * T * T + (c.attnResidual ? T * d : 0) + ln +
+    (f > 0 ? 2 * T * f + T * d + (c.ffnResidual ? T * d : 0) + ln : 0);
+  const input = c.input === 'continuous' ? T * c.inDim : 0;
+  const head = c.head === 'none' ? 0 : c.outDim * (c.head === 'classification' ? 2 : 1);
+  const activations = input + T * d + c.layers * perBlock + d + head;
+  const perNumber = has(a, 'bytes_per_number') ? decArg(a, 'bytes_per_number') : dec(8);
+  const unit = has(a, 'memory_unit') ? decArg(a, 'memory_unit') : dec(1);
+  const memory = (n: number) => scalarT(dec(n).times(perNumber).div(unit));
+  const params = paramCount(c);
+  return {
+    forward_flops: scalarT(dec(fwd)),
+    backward_flops: scalarT(dec(bwd)),
+    activations: scalarT(dec(activations)),
+    parameters: scalarT(dec(params)),
+    activation_memory: memory(activations),
+    parameter_memory: memory(params),
+    gradient_memory: memory(params),
+    adam_memory: memory(2 * params),
+  };
+}
+
 /** Parameters by the layout's formula: input + layers·(attention + LN + FFN) + head */
 function paramCount(c: ModelConfig): number {
   const d = c.dModel;
@@ -937,6 +977,7 @@ function runOp(call: OpCall, resolved: Record<string, Given> = {}): DecimalTrace
     case 'clip_grad_norm': return opClip(a);
     case 'central_difference': return opCentralDifference(a);
     case 'param_count': return { count: scalarT(dec(paramCount(makeConfig(call.args.config as Partial<ModelConfig>)))) };
+    case 'model_cost': return opModelCost(makeConfig(call.args.config as Partial<ModelConfig>), a);
   }
 }
 

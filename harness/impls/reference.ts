@@ -1,6 +1,7 @@
 // The float64 reference, plugged in as an implementation like any other.
 import { attentionBackward, attentionForward } from '../../reference/attention.js';
 import { makeConfig } from '../../reference/config.js';
+import { backwardFlops, forwardFlops, storedActivations, trainingMemory } from '../../reference/cost.js';
 import { embeddingBackward } from '../../reference/embedding.js';
 import { ffnBackward, ffnForward } from '../../reference/ffn.js';
 import { layerNormBackward, layerNormForward } from '../../reference/layernorm.js';
@@ -325,6 +326,23 @@ function runOp(call: OpCall): Record<string, Tensor> {
       return { gradient: scalar((num(args, 'loss_plus', id) - num(args, 'loss_minus', id)) / (2 * num(args, 'eps', id))) };
     case 'param_count':
       return { count: scalar(countParams(makeConfig(args.config as object))) };
+    case 'model_cost': {
+      // One example of full length: what the forward pass keeps does not depend on the values.
+      const c = makeConfig(args.config as object);
+      const ex = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
+      const m = trainingMemory(c, storedActivations(forward(c, initParams(c, 0), ex)));
+      const bytes = (n: number) => scalar((n * (args.bytes_per_number === undefined ? 8 : num(args, 'bytes_per_number', id))) / (args.memory_unit === undefined ? 1 : num(args, 'memory_unit', id)));
+      return {
+        forward_flops: scalar(forwardFlops(c).total),
+        backward_flops: scalar(backwardFlops(c).total),
+        activations: scalar(m.activations),
+        parameters: scalar(m.parameters),
+        activation_memory: bytes(m.activations),
+        parameter_memory: bytes(m.parameters),
+        gradient_memory: bytes(m.gradients),
+        adam_memory: bytes(m.adamState),
+      };
+    }
   }
 }
 

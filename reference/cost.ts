@@ -1,0 +1,75 @@
+// What one example costs the model: the floating-point operations of its matrix products, forward and
+// backward, and the numbers its forward pass keeps for the backward pass. Stage 10's "Practical Insights"
+// prints these for its configuration; the audit compares them with what this model does.
+import type { ModelConfig } from './config.js';
+import type { Forward } from './model.js';
+import { countParams } from './params.js';
+
+/** FLOPs of the products, a product [m×k]·[k×n] counting 2mkn (one multiply and one add per term). */
+export interface FlopCount {
+  /** Q, K, V (and W_O) projections of every block. */
+  projections: number;
+  /** Q Kᵀ and weights · V, every head of every block. */
+  attention: number;
+  /** Both FFN layers of every block. */
+  ffn: number;
+  /** Input projection (continuous input) and the head, which reads the last position only. */
+  inputAndHead: number;
+  total: number;
+}
+
+const product = (m: number, k: number, n: number) => 2 * m * k * n;
+
+/** Forward-pass FLOPs of the matrix products for a sequence of T positions. */
+export function forwardFlops(c: ModelConfig, T = c.seqLen): FlopCount {
+  const d = c.dModel;
+  const dk = d / c.heads;
+  const perBlock = {
+    projections: (c.attnProjection ? 4 : 3) * product(T, d, d),
+    attention: c.heads * (product(T, dk, T) + product(T, T, dk)), // QₕKₕᵀ, then weightsₕ Vₕ
+    ffn: c.dFF > 0 ? product(T, d, c.dFF) + product(T, c.dFF, d) : 0,
+  };
+  const inputAndHead = (c.input === 'continuous' ? product(T, c.inDim, d) : 0) + (c.head === 'none' ? 0 : product(1, d, c.outDim));
+  const f = {
+    projections: c.layers * perBlock.projections,
+    attention: c.layers * perBlock.attention,
+    ffn: c.layers * perBlock.ffn,
+    inputAndHead,
+  };
+  return { ...f, total: f.projections + f.attention + f.ffn + f.inputAndHead };
+}
+
+/**
+ * Backward-pass FLOPs of the matrix products: each product Y = A B needs dA = dY Bᵀ and dB = Aᵀ dY, each as
+ * costly as the forward product. Only the continuous input's dX is not needed (inputs are data, not weights).
+ */
+export function backwardFlops(c: ModelConfig, T = c.seqLen): FlopCount {
+  const f = forwardFlops(c, T);
+  const inputOnly = c.input === 'continuous' ? product(T, c.inDim, c.dModel) : 0; // dW_in only
+  const b = { projections: 2 * f.projections, attention: 2 * f.attention, ffn: 2 * f.ffn, inputAndHead: 2 * f.inputAndHead - inputOnly };
+  return { ...b, total: b.projections + b.attention + b.ffn + b.inputAndHead };
+}
+
+/**
+ * How many numbers a forward pass keeps for the backward pass: every distinct buffer reachable from the
+ * forward's caches (not its trace, which only names the same buffers), counted once each.
+ */
+export function storedActivations(f: Forward): number {
+  const seen = new Set<ArrayBufferLike>();
+  let n = 0;
+  const visit = (v: unknown): void => {
+    if (v instanceof Float64Array) {
+      if (!seen.has(v.buffer)) (seen.add(v.buffer), (n += v.buffer.byteLength / 8));
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  const { trace: _names, example: _input, ...caches } = f;
+  visit(caches);
+  return n;
+}
+
+/** Training memory in numbers: parameters, their gradients, Adam's two moments, one example's activations. */
+export function trainingMemory(c: ModelConfig, activations: number): { parameters: number; gradients: number; adamState: number; activations: number } {
+  const parameters = countParams(c);
+  return { parameters, gradients: parameters, adamState: 2 * parameters, activations };
+}
