@@ -1,8 +1,10 @@
 import { softmaxForward } from './softmax.js';
 
 /** p = softmax(logits);  L = −ln p[target]   (natural log) */
-export function crossEntropyForward(probs: Float64Array, logits: Float64Array, target: number, n: number): number {
-  softmaxForward(probs, logits, 1, n);
+export function crossEntropyForward(
+  probs: Float64Array, logits: Float64Array, target: number, n: number, softmax: typeof softmaxForward = softmaxForward,
+): number {
+  softmax(probs, logits, 1, n);
   return -Math.log(probs[target]);
 }
 

@@ -1,13 +1,12 @@
 // The transformer of the seeds, composed from the operations beside this file.
 // One example at a time (T positions); the batch lives in training.ts.
 import type { ModelConfig } from './config.js';
-import { embeddingBackward, embeddingForward, sinusoidalPositions } from './embedding.js';
+import { embeddingForward, sinusoidalPositions } from './embedding.js';
 import { ffnBackward, ffnForward, type FFNCache, type FFNWeights } from './ffn.js';
-import { layerNormBackward, layerNormForward } from './layernorm.js';
-import { linearBackward, linearForward } from './linear.js';
-import { crossEntropyBackward, crossEntropyForward, mseBackward, mseForward } from './losses.js';
+import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
+import { layerNormForward } from './layernorm.js';
+import { crossEntropyForward, mseForward } from './losses.js';
 import type { Params } from './params.js';
-import { residualBackward, residualForward } from './residual.js';
 import { selfAttentionBackward, selfAttentionForward, type SelfAttentionCache, type SelfAttentionWeights } from './self_attention.js';
 import { scalar, tensor, type Tensor } from './tensor.js';
 
@@ -83,8 +82,8 @@ function sequenceLength(c: ModelConfig, ex: Example): number {
   return T;
 }
 
-/** Runs the model on one example and records every intermediate the worksheets print. */
-export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
+/** Runs the model on one example and records every intermediate the worksheets print (`kernels`: reference/kernels.ts). */
+export function forward(c: ModelConfig, p: Params, ex: Example, kernels: Kernels = REFERENCE_KERNELS): Forward {
   const T = sequenceLength(c, ex);
   const d = c.dModel;
   const trace: Trace = {};
@@ -98,7 +97,7 @@ export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
   } else {
     inputX = Float64Array.from(ex.inputs!.flat());
     if (inputX.length !== T * c.inDim) throw new Error(`inputs must be ${T}×${c.inDim}`);
-    linearForward(X, inputX, p['input.W_in'], p['input.b_in'], T, c.inDim, d);
+    kernels.linearForward(X, inputX, p['input.W_in'], p['input.b_in'], T, c.inDim, d);
     if (pe) for (let i = 0; i < X.length; i++) X[i] += pe[i];
   }
   trace['X'] = tensor([T, d], X);
@@ -108,11 +107,11 @@ export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
   let x: Float64Array = X;
   for (let l = 0; l < c.layers; l++) {
     const b = `blocks.${l}`;
-    const attn = selfAttentionForward(x, attnWeights(p, b, c), shape);
+    const attn = selfAttentionForward(x, attnWeights(p, b, c), shape, kernels);
     let res1 = attn.out;
     if (c.attnResidual) {
       res1 = new Float64Array(T * d);
-      residualForward(res1, x, attn.out, T * d);
+      kernels.residualForward(res1, x, attn.out, T * d);
     }
     const ln1 = c.layerNorm ? layerNorm(res1, p, `${b}.ln1`, T, d, c.lnEps) : null;
     const h1 = ln1 ? ln1.y : res1;
@@ -121,11 +120,11 @@ export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
     let ln2: LayerNormCache | null = null;
     let out = h1;
     if (c.dFF > 0) {
-      ffn = ffnForward(h1, ffnWeights(p, b, c), T, d, c.dFF);
+      ffn = ffnForward(h1, ffnWeights(p, b, c), T, d, c.dFF, d, kernels);
       res2 = ffn.out;
       if (c.ffnResidual) {
         res2 = new Float64Array(T * d);
-        residualForward(res2, h1, ffn.out, T * d);
+        kernels.residualForward(res2, h1, ffn.out, T * d);
       }
       ln2 = c.layerNorm ? layerNorm(res2, p, `${b}.ln2`, T, d, c.lnEps) : null;
       out = ln2 ? ln2.y : res2;
@@ -155,22 +154,23 @@ export function forward(c: ModelConfig, p: Params, ex: Example): Forward {
     x = out;
   }
 
-  const final = x.slice((T - 1) * d, T * d);
+  const last = kernels.predictionPosition(T);
+  const final = x.slice(last * d, (last + 1) * d);
   trace['final_repr'] = tensor([d], final);
   let loss = NaN;
   let head: Float64Array | null = null;
   let probs: Float64Array | null = null;
   if (c.head !== 'none') {
     head = new Float64Array(c.outDim);
-    linearForward(head, final, p['head.W_out'], c.headBias ? p['head.b_out'] : null, 1, d, c.outDim);
+    kernels.linearForward(head, final, p['head.W_out'], c.headBias ? p['head.b_out'] : null, 1, d, c.outDim);
     if (c.head === 'classification') {
       trace['logits'] = tensor([c.outDim], head);
       probs = new Float64Array(c.outDim);
       if (typeof ex.target === 'number') {
         if (!Number.isInteger(ex.target) || ex.target < 0 || ex.target >= c.outDim) throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
-        loss = crossEntropyForward(probs, head, ex.target, c.outDim);
+        loss = crossEntropyForward(probs, head, ex.target, c.outDim, kernels.softmaxForward);
       }
-      else crossEntropyForward(probs, head, 0, c.outDim);
+      else crossEntropyForward(probs, head, 0, c.outDim, kernels.softmaxForward);
       trace['probs'] = tensor([c.outDim], probs);
     } else {
       trace['prediction'] = tensor([c.outDim], head);
@@ -199,23 +199,25 @@ function checkTarget(c: ModelConfig, ex: Example): void {
  * `grads` (so a batch sums into one buffer) and, when asked, returns the trace of
  * intermediate gradients under the names of the forward trace, prefixed 'grad.'.
  */
-export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, scale = 1, traceGrads = false): Trace {
+export function backward(
+  c: ModelConfig, p: Params, f: Forward, grads: Params, scale = 1, traceGrads = false, kernels: Kernels = REFERENCE_KERNELS,
+): Trace {
   checkTarget(c, f.example);
   const { T } = f;
   const d = c.dModel;
   const gt: Trace = {};
   const dHead = new Float64Array(c.outDim);
-  if (c.head === 'classification') crossEntropyBackward(dHead, f.probs!, f.example.target as number, c.outDim, scale);
-  else mseBackward(dHead, f.head!, f.example.target as number[], c.outDim, c.mseFactor, scale);
+  if (c.head === 'classification') kernels.crossEntropyBackward(dHead, f.probs!, f.example.target as number, c.outDim, scale);
+  else kernels.mseBackward(dHead, f.head!, f.example.target as number[], c.outDim, c.mseFactor, scale);
   const dFinal = new Float64Array(d);
-  linearBackward(dFinal, grads['head.W_out'], c.headBias ? grads['head.b_out'] : null, dHead, f.final, p['head.W_out'], 1, d, c.outDim);
+  kernels.linearBackward(dFinal, grads['head.W_out'], c.headBias ? grads['head.b_out'] : null, dHead, f.final, p['head.W_out'], 1, d, c.outDim);
   if (traceGrads) {
     gt[c.head === 'classification' ? 'grad.logits' : 'grad.prediction'] = tensor([c.outDim], dHead);
     gt['grad.final_repr'] = tensor([d], dFinal);
   }
 
   let dOut: Float64Array = new Float64Array(T * d);
-  dOut.set(dFinal, (T - 1) * d);
+  dOut.set(dFinal, kernels.predictionPosition(T) * d);
   const shape = { T, d, heads: c.heads, causal: c.causal };
   for (let l = c.layers - 1; l >= 0; l--) {
     const b = `blocks.${l}`;
@@ -229,17 +231,17 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
       let dres2 = dOut;
       if (k.ln2) {
         dres2 = new Float64Array(T * d);
-        layerNormBackward(dres2, grads[`${b}.ln2.gamma`], grads[`${b}.ln2.beta`], dOut, k.ln2.x, p[`${b}.ln2.gamma`], k.ln2.mean, k.ln2.rstd, T, d);
+        kernels.layerNormBackward(dres2, grads[`${b}.ln2.gamma`], grads[`${b}.ln2.beta`], dOut, k.ln2.x, p[`${b}.ln2.gamma`], k.ln2.mean, k.ln2.rstd, T, d);
       }
       if (traceGrads && c.ffnResidual) gt[`grad.${b}.res2`] = tensor([T, d], dres2); // the residual sum, whenever it exists
       dh1 = new Float64Array(T * d);
       let dffn = dres2;
       if (c.ffnResidual) {
         dffn = new Float64Array(T * d);
-        residualBackward(dh1, dffn, dres2, T * d);
+        kernels.residualBackward(dh1, dffn, dres2, T * d);
       }
       const ft = traceGrads ? { act: new Float64Array(T * c.dFF), hidden: new Float64Array(T * c.dFF) } : {};
-      ffnBackward(dh1, ffnWeights(grads, b, c), dffn, k.h1, ffnWeights(p, b, c), k.ffn, T, d, c.dFF, ft);
+      ffnBackward(dh1, ffnWeights(grads, b, c), dffn, k.h1, ffnWeights(p, b, c), k.ffn, T, d, c.dFF, ft, d, kernels);
       if (traceGrads) {
         gt[`grad.${b}.ffn.out`] = tensor([T, d], dffn);
         gt[`grad.${b}.ffn.act`] = tensor([T, c.dFF], ft.act!);
@@ -250,20 +252,20 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
     let dres1 = dh1;
     if (k.ln1) {
       dres1 = new Float64Array(T * d);
-      layerNormBackward(dres1, grads[`${b}.ln1.gamma`], grads[`${b}.ln1.beta`], dh1, k.ln1.x, p[`${b}.ln1.gamma`], k.ln1.mean, k.ln1.rstd, T, d);
+      kernels.layerNormBackward(dres1, grads[`${b}.ln1.gamma`], grads[`${b}.ln1.beta`], dh1, k.ln1.x, p[`${b}.ln1.gamma`], k.ln1.mean, k.ln1.rstd, T, d);
     }
     if (traceGrads && c.attnResidual) gt[`grad.${b}.res1`] = tensor([T, d], dres1);
     const dx = new Float64Array(T * d);
     let dattn = dres1;
     if (c.attnResidual) {
       dattn = new Float64Array(T * d);
-      residualBackward(dx, dattn, dres1, T * d);
+      kernels.residualBackward(dx, dattn, dres1, T * d);
     }
     const hT = c.heads * T * T;
     const at = traceGrads
       ? { weights: new Float64Array(hT), scaled: new Float64Array(hT), scores: new Float64Array(hT), Q: new Float64Array(T * d), K: new Float64Array(T * d), V: new Float64Array(T * d), context: new Float64Array(T * d) }
       : {};
-    selfAttentionBackward(dx, attnWeights(grads, b, c), dattn, k.x, attnWeights(p, b, c), k.attn, shape, at);
+    selfAttentionBackward(dx, attnWeights(grads, b, c), dattn, k.x, attnWeights(p, b, c), k.attn, shape, at, kernels);
     if (traceGrads) {
       gt[`grad.${b}.attn.out`] = tensor([T, d], dattn);
       for (const [name, buf] of Object.entries(at)) {
@@ -274,7 +276,7 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, s
     dOut = dx;
   }
   if (traceGrads) gt['grad.X'] = tensor([T, d], dOut);
-  if (c.input === 'tokens') embeddingBackward(grads['embedding.E'], dOut, f.example.tokens!, d);
-  else linearBackward(null, grads['input.W_in'], grads['input.b_in'], dOut, f.inputX!, p['input.W_in'], T, c.inDim, d);
+  if (c.input === 'tokens') kernels.embeddingBackward(grads['embedding.E'], dOut, f.example.tokens!, d);
+  else kernels.linearBackward(null, grads['input.W_in'], grads['input.b_in'], dOut, f.inputX!, p['input.W_in'], T, c.inDim, d);
   return gt;
 }

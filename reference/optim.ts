@@ -45,15 +45,21 @@ export function adamInit(): AdamState {
   return { step: 0, m: {}, v: {} };
 }
 
+/** The bias correction 1 − βᵗ of step t (counted from 1). */
+export const adamBiasCorrection = (beta: number, t: number): number => 1 - Math.pow(beta, t);
+
 /**
  * t ← t + 1;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
  * W ← W − lr · (m / (1−β1ᵗ)) / (sqrt(v / (1−β2ᵗ)) + ε)
  */
-export function adamStep(params: Tensors, grads: Tensors, state: AdamState, h: AdamHyper, names: readonly string[]): void {
+export function adamStep(
+  params: Tensors, grads: Tensors, state: AdamState, h: AdamHyper, names: readonly string[],
+  correction: typeof adamBiasCorrection = adamBiasCorrection,
+): void {
   state.step += 1;
   const t = state.step;
-  const c1 = 1 - Math.pow(h.beta1, t);
-  const c2 = 1 - Math.pow(h.beta2, t);
+  const c1 = correction(h.beta1, t);
+  const c2 = correction(h.beta2, t);
   for (const name of names) {
     const w = params[name];
     const g = grads[name];

@@ -1,7 +1,8 @@
 // Batches, optimizers and one training step.
 import type { ModelConfig } from './config.js';
+import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
 import { backward, forward, type Example, type Forward, type Trace } from './model.js';
-import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, globalNorm, momentumStep, sgdStep, type AdamState, type Tensors } from './optim.js';
+import { ADAM_DEFAULTS, adamInit, globalNorm, type AdamState, type Tensors } from './optim.js';
 import { paramSpecs, zerosLike, type Params } from './params.js';
 import { tensor } from './tensor.js';
 
@@ -18,16 +19,16 @@ export interface Optimizer {
   step(params: Params, grads: Params, names: readonly string[]): void;
 }
 
-export function createOptimizer(spec: OptimizerSpec): Optimizer {
+export function createOptimizer(spec: OptimizerSpec, kernels: Kernels = REFERENCE_KERNELS): Optimizer {
   if (!['sgd', 'momentum', 'adam'].includes(spec.kind)) throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
   const o: Optimizer = {
     spec,
     velocity: {},
     adam: adamInit(),
     step(params, grads, names) {
-      if (spec.kind === 'sgd') sgdStep(params, grads, spec.lr, names);
-      else if (spec.kind === 'momentum') momentumStep(params, grads, o.velocity, spec.lr, spec.beta, names);
-      else adamStep(params, grads, o.adam, { ...ADAM_DEFAULTS, ...definedOnly(spec) }, names);
+      if (spec.kind === 'sgd') kernels.sgdStep(params, grads, spec.lr, names);
+      else if (spec.kind === 'momentum') kernels.momentumStep(params, grads, o.velocity, spec.lr, spec.beta, names);
+      else kernels.adamStep(params, grads, o.adam, { ...ADAM_DEFAULTS, ...definedOnly(spec) }, names);
     },
   };
   return o;
@@ -50,28 +51,31 @@ export interface BatchResult {
 }
 
 /** Forward and backward over a batch; the loss is the mean, so gradients are averaged. */
-export function batchGradients(c: ModelConfig, p: Params, examples: Example[], traceGrads = false): BatchResult {
+export function batchGradients(
+  c: ModelConfig, p: Params, examples: Example[], traceGrads = false, kernels: Kernels = REFERENCE_KERNELS,
+): BatchResult {
   if (examples.length === 0) throw new Error('a batch needs at least one example');
   const n = examples.length;
+  const divisor = kernels.batchDivisor(n);
   const grads = zerosLike(c);
   const forwards: Forward[] = [];
   const gradTraces: Trace[] = [];
   let loss = 0;
   for (const ex of examples) {
-    const f = forward(c, p, ex);
+    const f = forward(c, p, ex, kernels);
     forwards.push(f);
     loss += f.loss;
     if (!traceGrads) {
-      backward(c, p, f, grads, 1 / n);
+      backward(c, p, f, grads, 1 / divisor, false, kernels);
       continue;
     }
     const own = zerosLike(c);
-    const gt = backward(c, p, f, own, 1, true);
+    const gt = backward(c, p, f, own, 1, true, kernels);
     for (const s of paramSpecs(c)) {
       gt[`grad.${s.name}`] = tensor(s.shape, own[s.name]);
       const g = grads[s.name];
       const o = own[s.name];
-      for (let i = 0; i < g.length; i++) g[i] += o[i] / n;
+      for (let i = 0; i < g.length; i++) g[i] += o[i] / divisor;
     }
     gradTraces.push(gt);
   }
@@ -92,11 +96,13 @@ export interface StepResult extends BatchResult {
 }
 
 /** forward → mean loss → backward → (clip) → optimizer update, in place on `params`. */
-export function trainStep(c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions = {}): StepResult {
+export function trainStep(
+  c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions = {}, kernels: Kernels = REFERENCE_KERNELS,
+): StepResult {
   const names = o.trainable ?? paramSpecs(c).map((s) => s.name);
   for (const n of names) if (!(n in params)) throw new Error(`unknown parameter ${n}`);
-  const r = batchGradients(c, params, examples, o.traceGrads ?? false);
-  const gradNorm = o.clip !== undefined ? clipGradNorm(r.grads, o.clip, names) : globalNorm(r.grads, names);
+  const r = batchGradients(c, params, examples, o.traceGrads ?? false, kernels);
+  const gradNorm = o.clip !== undefined ? kernels.clipGradNorm(r.grads, o.clip, names) : globalNorm(r.grads, names);
   opt.step(params, r.grads, names);
   return { ...r, gradNorm };
 }
