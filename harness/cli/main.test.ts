@@ -38,4 +38,18 @@ describe('tconf exit codes', () => {
     expect(list.code).toBe(0);
     expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ id: 'good/c', kind: 'value', printed: '0.25', expected_verdict: 'ok' })]);
   }, 60_000);
+
+  it('mutants: 1 when a mutant survives (here no claim involves an implementation), 2 for an unknown mutant; --json is one document', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tconf-mutants-'));
+    writeFileSync(join(dir, 'good.yaml'), 'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n');
+    const r = tconf(['mutants', '--json', '--only', 'no-scale', 'no-lr'], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual({
+      referenceFailures: [],
+      rows: [expect.objectContaining({ mutant: 'no-scale', caught: false, claims: [] }), expect.objectContaining({ mutant: 'no-lr', caught: false, claims: [] })],
+    });
+    const bad = tconf(['mutants', '--only', 'bogus'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown mutant\(s\) bogus/);
+  }, 60_000);
 });

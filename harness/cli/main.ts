@@ -10,8 +10,10 @@ import { auditFixtures } from '../audit/verdict.js';
 import { listClaims } from '../claims.js';
 import { formatProblem } from '../fixture.js';
 import { computeGolden, diffGolden, readGolden, writeGolden } from '../golden.js';
+import { MUTANT_NAMES } from '../impls/mutants.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { loadFixtures } from '../load.js';
+import { mutantTable, renderMutantTable } from '../mutant-table.js';
 
 /** Exit codes: 0 success, 1 conformance failures, 2 usage or fixture errors. */
 export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
@@ -36,7 +38,7 @@ program
 program
   .command('run')
   .description('run the fixtures against implementations and write the reports (JSON, JUnit XML, Markdown, HTML)')
-  .option('--impl <names...>', 'reference, tfjs, numpy, or exec:COMMAND ARGS (run without a shell)', ['reference'])
+  .option('--impl <names...>', 'reference, tfjs, numpy, mutant:NAME (see tconf mutants), or exec:COMMAND ARGS (run without a shell)', ['reference'])
   .option('--profile <name>', 'tolerance profile: float64 or float32 (default: each implementation\'s dtype)')
   .option('--filter <globs...>', 'only claims whose id, fixture id, tag or section matches a glob')
   .option('--report-dir <dir>', 'where the reports go', 'reports')
@@ -139,6 +141,26 @@ program
     const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
     console.log(`${audits.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`);
     if (mismatches) process.exit(EXIT.failures);
+  });
+
+program
+  .command('mutants')
+  .description('run the suite against every mutant implementation (the reference with one classic mistake) and table which claims catch each')
+  .option('--json', 'one JSON document on stdout')
+  .option('--only <names...>', `only these mutants (${MUTANT_NAMES.join(', ')})`)
+  .action(async (o: { json?: boolean; only?: string[] }) => {
+    const unknown = (o.only ?? []).filter((n) => !MUTANT_NAMES.includes(n));
+    if (unknown.length) {
+      console.error(`tconf mutants: unknown mutant(s) ${unknown.join(', ')} (known: ${MUTANT_NAMES.join(', ')})`);
+      process.exit(EXIT.usage);
+    }
+    const table = await mutantTable(loadOrExit(), readGolden, o.only ?? MUTANT_NAMES);
+    if (o.json) process.stdout.write(`${JSON.stringify(table, null, 1)}\n`);
+    else {
+      console.log(renderMutantTable(table));
+      if (table.referenceFailures.length) console.log(`the reference itself fails ${table.referenceFailures.length} claim(s); they cannot catch a mutant`);
+    }
+    if (table.rows.some((r) => !r.caught)) process.exitCode = EXIT.failures;
   });
 
 program

@@ -1,17 +1,15 @@
 // The float64 reference, plugged in as an implementation like any other.
 import { attentionBackward, attentionForward } from '../../reference/attention.js';
-import { makeConfig } from '../../reference/config.js';
+import { makeConfig, type ModelConfig } from '../../reference/config.js';
 import { backwardFlops, forwardFlops, storedActivations, trainingMemory } from '../../reference/cost.js';
-import { embeddingBackward } from '../../reference/embedding.js';
 import { ffnBackward, ffnForward } from '../../reference/ffn.js';
-import { layerNormBackward, layerNormForward } from '../../reference/layernorm.js';
-import { crossEntropyBackward, crossEntropyForward, mseBackward, mseForward } from '../../reference/losses.js';
+import { REFERENCE_KERNELS, type Kernels } from '../../reference/kernels.js';
+import { layerNormForward } from '../../reference/layernorm.js';
+import { crossEntropyForward, mseForward } from '../../reference/losses.js';
 import { matmulForward } from '../../reference/matmul.js';
-import { forward } from '../../reference/model.js';
-import { ADAM_DEFAULTS, adamInit, adamStep, clipGradNorm, momentumStep, sgdStep } from '../../reference/optim.js';
+import { forward, type Example, type Forward } from '../../reference/model.js';
+import { ADAM_DEFAULTS, adamInit } from '../../reference/optim.js';
 import { countParams, initParams, paramSpecs, sizeOf, type Params } from '../../reference/params.js';
-import { reluBackward, reluForward } from '../../reference/relu.js';
-import { softmaxBackward, softmaxForward } from '../../reference/softmax.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
 import { createOptimizer, trainStep, type Optimizer } from '../../reference/training.js';
 import { FEATURES, type Implementation, type TraceValues } from '../implementation.js';
@@ -35,38 +33,56 @@ function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): P
   return params;
 }
 
-function runModel(s: ModelScenario): TraceValues {
+/**
+ * What a variant of the reference changes (the mutants of harness/impls/mutants.ts): its kernel table, and
+ * optionally the training step or the forward passes of a `forward` step.
+ */
+export interface ReferenceVariant {
+  name: string;
+  version: string;
+  kernels: Kernels;
+  /** One training step (default: reference/training.ts's trainStep). */
+  trainStep?: typeof trainStep;
+  /** The forward passes of a `forward` step; `previous`: the last train step's passes (default: recomputed). */
+  forwardStep?: (c: ModelConfig, params: Params, examples: Example[], kernels: Kernels, previous: Forward[] | null) => Forward[];
+}
+
+const recomputed: NonNullable<ReferenceVariant['forwardStep']> = (c, params, examples, kernels) => examples.map((ex) => forward(c, params, ex, kernels));
+
+function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
+  const k = v.kernels;
   const config = makeConfig(s.config);
   const params = modelParams(s, config);
   const shapes = Object.fromEntries(paramSpecs(config).map((p) => [p.name, p.shape]));
   const examples = s.examples.map((e) => ({ ...e }));
   const trace: TraceValues = {};
   let opt: Optimizer | null = null;
+  let previous: Forward[] | null = null;
   for (const step of s.steps) {
     if (step.do === 'forward') {
       let loss = 0;
-      examples.forEach((ex, i) => {
-        const f = forward(config, params, ex);
-        for (const [k, v] of Object.entries(f.trace)) trace[`${step.id}/${i}/${k}`] = v;
+      (v.forwardStep ?? recomputed)(config, params, examples, k, previous).forEach((f, i) => {
+        for (const [name, value] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = value;
         loss += f.loss;
       });
       if (!Number.isNaN(loss)) trace[`${step.id}/loss`] = scalar(loss / examples.length);
       for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
       continue;
     }
-    opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 });
-    const r = trainStep(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true });
+    opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 }, k);
+    const r = (v.trainStep ?? trainStep)(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true }, k);
+    previous = r.forwards;
     r.forwards.forEach((f, i) => {
-      for (const [k, v] of Object.entries(f.trace)) trace[`${step.id}/${i}/${k}`] = v;
-      for (const [k, v] of Object.entries(r.gradTraces[i])) trace[`${step.id}/${i}/${k}`] = v;
+      for (const [name, value] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = value;
+      for (const [name, value] of Object.entries(r.gradTraces[i])) trace[`${step.id}/${i}/${name}`] = value;
     });
     trace[`${step.id}/loss`] = scalar(r.loss);
     trace[`${step.id}/grad_norm`] = scalar(r.gradNorm);
     for (const [name, g] of Object.entries(r.grads)) trace[`${step.id}/grad.${name}`] = tensor(shapes[name], Float64Array.from(g));
     for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
     for (const [name, m] of Object.entries(opt.adam.m)) trace[`${step.id}/adam.m.${name}`] = tensor(shapes[name], Float64Array.from(m));
-    for (const [name, v] of Object.entries(opt.adam.v)) trace[`${step.id}/adam.v.${name}`] = tensor(shapes[name], Float64Array.from(v));
-    for (const [name, v] of Object.entries(opt.velocity)) trace[`${step.id}/momentum.v.${name}`] = tensor(shapes[name], Float64Array.from(v));
+    for (const [name, m2] of Object.entries(opt.adam.v)) trace[`${step.id}/adam.v.${name}`] = tensor(shapes[name], Float64Array.from(m2));
+    for (const [name, vel] of Object.entries(opt.velocity)) trace[`${step.id}/momentum.v.${name}`] = tensor(shapes[name], Float64Array.from(vel));
   }
   return trace;
 }
@@ -100,18 +116,18 @@ const upstream = (args: Args, id: string, size: number): Float64Array => {
 };
 const trajectory = (ws: number[][]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flat()));
 
-/** One operation on its inputs, every output named as in OPS. */
-function runOp(call: OpCall): Record<string, Tensor> {
+/** One operation on its inputs, every output named as in OPS, computed with the kernel table `k`. */
+function runOp(call: OpCall, k: Kernels): Record<string, Tensor> {
   const { args, id } = call;
   switch (call.op) {
     case 'matmul': {
       const A = t(args, 'A', id);
       const B = t(args, 'B', id);
-      const [m, k] = rowsCols(A, `${id}.A`);
+      const [m, inner] = rowsCols(A, `${id}.A`);
       const [k2, n] = rowsCols(B, `${id}.B`);
-      if (k !== k2) throw new Error(`${id}: A is ${m}×${k} but B is ${k2}×${n}`);
+      if (inner !== k2) throw new Error(`${id}: A is ${m}×${inner} but B is ${k2}×${n}`);
       const C = new Float64Array(m * n);
-      matmulForward(C, A.data, B.data, m, k, n);
+      matmulForward(C, A.data, B.data, m, inner, n);
       return { C: tensor([m, n], C) };
     }
     case 'matvec': {
@@ -146,7 +162,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const x = t(args, 'x', id);
       const [rows, n] = rowsCols(x, `${id}.x`);
       const y = new Float64Array(x.data.length);
-      softmaxForward(y, x.data, rows, n);
+      k.softmaxForward(y, x.data, rows, n);
       // The worksheet's steps, row by row: max, x − max, exp(x − max), their sum.
       const max = new Float64Array(rows);
       const shifted = new Float64Array(rows * n);
@@ -161,7 +177,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const out: Record<string, Tensor> = { max: perRow(max), shifted: tensor(x.shape, shifted), exps: tensor(x.shape, exps), sum: perRow(sum), y: tensor(x.shape, y) };
       if (args.upstream !== undefined) {
         const dx = new Float64Array(y.length);
-        softmaxBackward(dx, upstream(args, id, y.length), y, rows, n);
+        k.softmaxBackward(dx, upstream(args, id, y.length), y, rows, n);
         out.dx = tensor(x.shape, dx);
       }
       return out;
@@ -169,11 +185,11 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'relu': {
       const z = t(args, 'z', id);
       const y = new Float64Array(z.data.length);
-      reluForward(y, z.data, y.length);
+      k.reluForward(y, z.data, y.length);
       const out: Record<string, Tensor> = { y: tensor(z.shape, y) };
       if (args.upstream !== undefined) {
         const dz = new Float64Array(y.length);
-        reluBackward(dz, upstream(args, id, y.length), z.data, y.length);
+        k.reluBackward(dz, upstream(args, id, y.length), z.data, y.length);
         out.dz = tensor(z.shape, dz);
       }
       return out;
@@ -183,16 +199,16 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const n = logits.data.length;
       const target = int(args, 'target', id, 0, n - 1);
       const probs = new Float64Array(n);
-      const loss = crossEntropyForward(probs, logits.data, target, n);
+      const loss = crossEntropyForward(probs, logits.data, target, n, k.softmaxForward);
       const d = new Float64Array(n);
-      crossEntropyBackward(d, probs, target, n);
+      k.crossEntropyBackward(d, probs, target, n);
       return { probs: tensor([n], probs), loss: scalar(loss), dlogits: tensor([n], d) };
     }
     case 'cross_entropy_grad': {
       const probs = t(args, 'probs', id);
       const n = probs.data.length;
       const d = new Float64Array(n);
-      crossEntropyBackward(d, probs.data, int(args, 'target', id, 0, n - 1), n);
+      k.crossEntropyBackward(d, probs.data, int(args, 'target', id, 0, n - 1), n);
       return { dlogits: tensor([n], d) };
     }
     case 'mse': {
@@ -201,7 +217,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const n = y.data.length;
       const factor = num(args, 'factor', id);
       const dy = new Float64Array(n);
-      mseBackward(dy, y.data, target, n, factor);
+      k.mseBackward(dy, y.data, target, n, factor);
       return { loss: scalar(mseForward(y.data, target, n, factor)), dy: tensor(y.shape, dy) };
     }
     case 'layer_norm': {
@@ -218,7 +234,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
         const dx = new Float64Array(rows * n);
         const dg = new Float64Array(n);
         const db = new Float64Array(n);
-        layerNormBackward(dx, dg, db, upstream(args, id, rows * n), x.data, gamma, mean, rstd, rows, n);
+        k.layerNormBackward(dx, dg, db, upstream(args, id, rows * n), x.data, gamma, mean, rstd, rows, n);
         Object.assign(out, { dx: tensor(x.shape, dx), dgamma: tensor([n], dg), dbeta: tensor([n], db) });
       }
       return out;
@@ -234,15 +250,15 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const K = t(args, 'K', id).data;
       const V = t(args, 'V', id).data;
       const context = new Float64Array(T * d);
-      const cache = attentionForward(context, Q.data, K, V, shape);
+      const cache = attentionForward(context, Q.data, K, V, shape, k);
       const hT = [heads, T, T];
       const out: Record<string, Tensor> = {
         scores: tensor(hT, cache.scores), scaled: tensor(hT, cache.scaled), weights: tensor(hT, cache.weights), context: tensor([T, d], context),
       };
       if (args.upstream !== undefined) {
         const g = { dQ: new Float64Array(T * d), dK: new Float64Array(T * d), dV: new Float64Array(T * d) };
-        attentionBackward(g.dQ, g.dK, g.dV, upstream(args, id, T * d), Q.data, K, V, cache, shape);
-        for (const [k, v] of Object.entries(g)) out[k] = tensor([T, d], v);
+        attentionBackward(g.dQ, g.dK, g.dV, upstream(args, id, T * d), Q.data, K, V, cache, shape, {}, k);
+        for (const [name, v] of Object.entries(g)) out[name] = tensor([T, d], v);
       }
       return out;
     }
@@ -254,7 +270,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       if (rows !== tokens.length) throw new Error(`${id}: ${tokens.length} tokens but dX has ${rows} rows`);
       for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${id}: token ${tok} outside 0..${vocab - 1}`);
       const dE = new Float64Array(vocab * d);
-      embeddingBackward(dE, dX.data, tokens, d);
+      k.embeddingBackward(dE, dX.data, tokens, d);
       return { dE: tensor([vocab, d], dE) };
     }
     case 'mlp_mse': {
@@ -268,14 +284,14 @@ function runOp(call: OpCall): Record<string, Tensor> {
       if (W_1.shape[0] !== din || W_2.shape[0] !== dh || w.b_1.length !== dh || w.b_2.length !== dout) {
         throw new Error(`${id}: x is ${rows}×${din}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`);
       }
-      const c = ffnForward(x.data, w, rows, din, dh, dout);
+      const c = ffnForward(x.data, w, rows, din, dh, dout, k);
       const target = t(args, 'target', id).data;
       const factor = num(args, 'factor', id);
       const doutput = new Float64Array(rows * dout);
-      mseBackward(doutput, c.out, target, rows * dout, factor);
+      k.mseBackward(doutput, c.out, target, rows * dout, factor);
       const g = { W_1: new Float64Array(din * dh), b_1: new Float64Array(dh), W_2: new Float64Array(dh * dout), b_2: new Float64Array(dout) };
       const tr = { act: new Float64Array(rows * dh), hidden: new Float64Array(rows * dh) };
-      ffnBackward(null, g, doutput, x.data, w, c, rows, din, dh, tr, dout);
+      ffnBackward(null, g, doutput, x.data, w, c, rows, din, dh, tr, dout, k);
       return {
         hidden: tensor([rows, dh], c.hidden), act: tensor([rows, dh], c.act), output: tensor([rows, dout], c.out),
         loss: scalar(mseForward(c.out, target, rows * dout, factor)), doutput: tensor([rows, dout], doutput),
@@ -298,9 +314,9 @@ function runOp(call: OpCall): Record<string, Tensor> {
       for (let s = 0; s < steps; s++) {
         const g = { w: grads.data.slice(s * n, (s + 1) * n) };
         const lr = num(args, 'lr', id);
-        if (call.op === 'sgd') sgdStep(p, g, lr, ['w']);
-        else if (call.op === 'momentum') momentumStep(p, g, velocity, lr, num(args, 'beta', id), ['w']);
-        else adamStep(p, g, adam, { ...ADAM_DEFAULTS, lr, beta1: num(args, 'beta1', id), beta2: num(args, 'beta2', id), eps: num(args, 'eps', id) }, ['w']);
+        if (call.op === 'sgd') k.sgdStep(p, g, lr, ['w']);
+        else if (call.op === 'momentum') k.momentumStep(p, g, velocity, lr, num(args, 'beta', id), ['w']);
+        else k.adamStep(p, g, adam, { ...ADAM_DEFAULTS, lr, beta1: num(args, 'beta1', id), beta2: num(args, 'beta2', id), eps: num(args, 'eps', id) }, ['w']);
         out.push(Array.from(p.w));
       }
       return { trajectory: trajectory(out) };
@@ -311,7 +327,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const center = num(args, 'center', id);
       const out: number[][] = [];
       for (let s = 0; s < int(args, 'steps', id, 0); s++) {
-        sgdStep(p, { w: Float64Array.of(p.w[0] - center) }, num(args, 'lr', id), ['w']);
+        k.sgdStep(p, { w: Float64Array.of(p.w[0] - center) }, num(args, 'lr', id), ['w']);
         out.push([p.w[0]]);
       }
       return { trajectory: trajectory(out) };
@@ -319,7 +335,7 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'clip_grad_norm': {
       const g = t(args, 'g', id);
       const grads = { g: Float64Array.from(g.data) };
-      const norm = clipGradNorm(grads, num(args, 'max_norm', id), ['g']);
+      const norm = k.clipGradNorm(grads, num(args, 'max_norm', id), ['g']);
       return { norm: scalar(norm), clipped: tensor(g.shape, grads.g) };
     }
     case 'central_difference':
@@ -346,19 +362,23 @@ function runOp(call: OpCall): Record<string, Tensor> {
   }
 }
 
-function runOps(s: OpsScenario): TraceValues {
+function runOps(s: OpsScenario, k: Kernels): TraceValues {
   const trace: TraceValues = {};
-  for (const call of s.calls) for (const [name, value] of Object.entries(runOp(call))) trace[`${call.id}/${name}`] = value;
+  for (const call of s.calls) for (const [name, value] of Object.entries(runOp(call, k))) trace[`${call.id}/${name}`] = value;
   return trace;
 }
 
-/** The reference as an implementation: float64, every op and every model feature. */
-export const referenceImplementation: Implementation = {
-  name: 'reference',
-  version: '0.1.0',
-  language: 'TypeScript',
-  capabilities: { dtype: 'float64', ops: Object.keys(OPS) as OpName[], features: [...FEATURES] },
-  async run(s: Scenario) {
-    return s.kind === 'model' ? runModel(s) : runOps(s);
-  },
-};
+/** The reference, or a variant of it, as an implementation: float64, every op and every model feature. */
+export function createReferenceImplementation(v: ReferenceVariant = { name: 'reference', version: '0.1.0', kernels: REFERENCE_KERNELS }): Implementation {
+  return {
+    name: v.name,
+    version: v.version,
+    language: 'TypeScript',
+    capabilities: { dtype: 'float64', ops: Object.keys(OPS) as OpName[], features: [...FEATURES] },
+    async run(s: Scenario) {
+      return s.kind === 'model' ? runModel(s, v) : runOps(s, v.kernels);
+    },
+  };
+}
+
+export const referenceImplementation: Implementation = createReferenceImplementation();

@@ -1,8 +1,10 @@
-// Implementations by name: `reference`, `tfjs`, `numpy` (the Python example), `exec:COMMAND ARGS…`.
+// Implementations by name: `reference`, `tfjs`, `numpy` (the Python example), `mutant:NAME` (harness/impls/mutants.ts),
+// `exec:COMMAND ARGS…`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Implementation } from '../implementation.js';
 import { ROOT } from '../load.js';
+import { mutantImplementation } from './mutants.js';
 import { ProcessImplementation } from './process.js';
 import { referenceImplementation } from './reference.js';
 
@@ -33,6 +35,7 @@ export async function resolveImplementation(name: string, o: { timeoutMs: number
     if (!py) throw new Error('the numpy implementation needs a python3 with NumPy (Debian: apt-get install python3-numpy)');
     return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], o);
   }
+  if (name.startsWith('mutant:')) return mutantImplementation(name.slice(7));
   if (name.startsWith('exec:')) return ProcessImplementation.start(splitCommand(name.slice(5)), o);
-  throw new Error(`unknown implementation '${name}' (known: ${KNOWN.join(', ')}, exec:COMMAND ARGS)`);
+  throw new Error(`unknown implementation '${name}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)`);
 }

@@ -1,0 +1,61 @@
+// `tconf mutants`: the suite against every mutant implementation (harness/impls/mutants.ts). A mutant is caught
+// when at least one claim that the reference passes fails (or errors) on it.
+import type { LoadedFixture } from './fixture.js';
+import type { Golden } from './golden.js';
+import { MUTANTS, mutantImplementation } from './impls/mutants.js';
+import { referenceImplementation } from './impls/reference.js';
+import { runImplementation } from './runner.js';
+
+export interface MutantRow {
+  mutant: string;
+  mistake: string;
+  source: string;
+  caught: boolean;
+  /** The claims that catch it: passed by the reference, failed or errored by the mutant. */
+  claims: string[];
+  failed: number;
+  errored: number;
+}
+
+export interface MutantTable {
+  /** Claims the reference itself does not pass (they cannot catch anything); empty on a healthy suite. */
+  referenceFailures: string[];
+  rows: MutantRow[];
+}
+
+/** Runs the fixtures on the reference, then on each named mutant (default: all), in float64. */
+export async function mutantTable(
+  fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null, names: readonly string[] = MUTANTS.map((m) => m.name),
+): Promise<MutantTable> {
+  const o = { profile: 'float64' as const };
+  const ref = await runImplementation(referenceImplementation, fixtures, goldenOf, o);
+  const passing = new Set(Object.entries(ref.results).filter(([, r]) => r.status === 'pass').map(([id]) => id));
+  const referenceFailures = Object.entries(ref.results).filter(([, r]) => r.status === 'fail' || r.status === 'error').map(([id]) => id);
+  const rows: MutantRow[] = [];
+  for (const name of names) {
+    const m = MUTANTS.find((x) => x.name === name)!;
+    const run = await runImplementation(mutantImplementation(name), fixtures, goldenOf, o);
+    const caught = Object.entries(run.results).filter(([id, r]) => passing.has(id) && (r.status === 'fail' || r.status === 'error'));
+    rows.push({
+      mutant: name,
+      mistake: m.mistake,
+      source: m.source,
+      caught: caught.length > 0,
+      claims: caught.map(([id]) => id),
+      failed: caught.filter(([, r]) => r.status === 'fail').length,
+      errored: caught.filter(([, r]) => r.status === 'error').length,
+    });
+  }
+  return { referenceFailures, rows };
+}
+
+/** The table for the terminal: mutant, caught, how many claims, an example claim, the mistake. */
+export function renderMutantTable(t: MutantTable): string {
+  const head = ['mutant', 'caught', 'claims', 'for example', 'mistake'];
+  const body = t.rows.map((r) => [r.mutant, r.caught ? 'yes' : 'NO', String(r.claims.length), r.claims[0] ?? '-', r.mistake]);
+  const width = head.map((h, k) => Math.max(h.length, ...body.map((r) => r[k].length)));
+  const line = (r: string[]) => r.map((x, k) => (k === r.length - 1 ? x : x.padEnd(width[k]))).join('  ');
+  const caught = t.rows.filter((r) => r.caught).length;
+  const pct = t.rows.length ? ((100 * caught) / t.rows.length).toFixed(0) : '100';
+  return [line(head), ...body.map(line), '', `${caught}/${t.rows.length} mutants caught (${pct}%)`].join('\n');
+}
