@@ -6,7 +6,7 @@ export type Printed = string | Printed[];
 
 export type Verdict = 'ok' | 'rounding' | 'erratum' | 'unverifiable' | 'derived';
 export type ClaimKind = 'value' | 'relation' | 'shape' | 'count' | 'derived' | 'unverifiable';
-export type RelationKind = 'increased' | 'decreased' | 'equal' | 'sums-to-one' | 'close' | 'negative' | 'positive';
+export type RelationKind = 'increased' | 'decreased' | 'equal' | 'sums-to-one' | 'close' | 'at-least' | 'negative' | 'positive';
 
 /** Where a claim's value comes from: a trace path (and prefix index), or exact arithmetic on given numbers. */
 export interface ValueRef {
@@ -37,6 +37,12 @@ export interface Claim extends ValueRef {
   reason?: string;
 }
 
+/** Claims against a committed training log (reports/training/…/*.json, written by `tconf train`). */
+export interface MeasurementScenario {
+  kind: 'measurement';
+  log: string;
+}
+
 export interface Fixture {
   id: string;
   title: string;
@@ -45,7 +51,7 @@ export interface Fixture {
   section?: string;
   tags?: string[];
   readings?: string[];
-  scenario: ModelScenario | OpsScenario | { kind: 'none' };
+  scenario: ModelScenario | OpsScenario | { kind: 'none' } | MeasurementScenario;
   claims: Claim[];
 }
 

@@ -7,9 +7,10 @@ import { tensor, type Tensor } from '../reference/tensor.js';
 import { exactValue } from './audit/expr.js';
 import type { Claim, LoadedFixture, Problem } from './fixture.js';
 import type { Implementation } from './implementation.js';
-import { FIXTURE_DIR } from './load.js';
+import { FIXTURE_DIR, ROOT } from './load.js';
 import { runScenario } from './run-scenario.js';
-import { select } from './tensors.js';
+import type { Nested } from './scenario.js';
+import { fromNested, select } from './tensors.js';
 
 export const GOLDEN_DIR = join(FIXTURE_DIR, 'golden');
 export const GOLDEN_VERSION = 1;
@@ -37,6 +38,30 @@ export function references(claims: Claim[]): { paths: string[]; exprs: string[] 
   return { paths: [...paths].sort(), exprs: [...exprs].sort() };
 }
 
+/**
+ * The values at `paths` ('/'-separated keys and indices) of a training log written by `tconf train`: a number
+ * becomes a scalar, a (nested) list of numbers a tensor. A path that leads elsewhere is left out (and reported).
+ */
+function readMeasurements(log: string, paths: string[]): Record<string, Tensor> {
+  const file = join(ROOT, log);
+  if (!existsSync(file)) throw new Error(`the training log ${log} does not exist (make it with npx tconf train)`);
+  const root: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const out: Record<string, Tensor> = {};
+  for (const p of paths) {
+    let v: unknown = root;
+    for (const key of p.split('/')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+    if (typeof v === 'number') out[p] = tensor([], Float64Array.of(v));
+    else if (Array.isArray(v)) {
+      try {
+        out[p] = fromNested(v as Nested);
+      } catch {
+        /* not a list of numbers: reported as unresolvable */
+      }
+    }
+  }
+  return out;
+}
+
 /** Runs a fixture's scenario and keeps what its claims need; a path the scenario does not produce is a problem. */
 export async function computeGolden(lf: LoadedFixture, impl: Implementation): Promise<{ golden?: Golden; problems: Problem[] }> {
   const f = lf.fixture;
@@ -51,7 +76,7 @@ export async function computeGolden(lf: LoadedFixture, impl: Implementation): Pr
     if (f.scenario.kind === 'none') throw new Error('unreachable: paths without a scenario are rejected at load');
     let trace;
     try {
-      trace = await runScenario(impl, f.scenario);
+      trace = f.scenario.kind === 'measurement' ? readMeasurements(f.scenario.log, paths) : await runScenario(impl, f.scenario);
     } catch (e) {
       return { problems: [{ file: lf.file, line: 1, field: 'scenario', message: `the ${impl.name} implementation failed on this scenario: ${(e as Error).message}` }] };
     }

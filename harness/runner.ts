@@ -120,9 +120,11 @@ export async function runImplementation(
     const claims = selectClaims(lf, o.filter);
     if (!claims.length) continue;
     o.onFixture?.(impl.name, f.id);
-    const involved = claims.filter((c) => refsOf(c).length > 0);
-    for (const c of claims) if (!involved.includes(c)) results[`${f.id}/${c.id}`] = { status: 'not-applicable', message: c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved", operands: [] };
-    if (!involved.length || f.scenario.kind === 'none') continue;
+    const measured = f.scenario.kind === 'measurement';
+    const involved = measured ? [] : claims.filter((c) => refsOf(c).length > 0);
+    const notApplicable = measured ? "measured by the reference's training run: no implementation involved" : null;
+    for (const c of claims) if (!involved.includes(c)) results[`${f.id}/${c.id}`] = { status: 'not-applicable', message: notApplicable ?? (c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved"), operands: [] };
+    if (!involved.length || f.scenario.kind === 'none' || f.scenario.kind === 'measurement') continue;
     const scenario = f.scenario.kind === 'model' ? materialize(f.scenario) : f.scenario;
     const why = cannotRun(impl, scenario);
     if (why) {

@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
+import { runFibonacci } from '../../train/fibonacci.js';
 import { trainOps } from '../../train/ops.js';
 import { ROOT } from '../load.js';
 import { UsageError } from './run.js';
@@ -16,6 +17,9 @@ export interface TrainCommandOptions {
   outDir?: string;
   progress: boolean;
 }
+
+/** The full Fibonacci run whose outputs are committed under reports/training/fibonacci/. */
+const FIBONACCI_STEPS = 30000;
 
 const positiveInt = (flag: string, v: string): number => {
   const n = Number(v);
@@ -52,6 +56,13 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
     const hit = r.reached99 ? `99% validation accuracy at epoch ${r.reached99.epoch} after ${(r.reached99.elapsedMs / 1000).toFixed(1)} s` : 'never reached 99% validation accuracy';
     console.log(`${hit}; final validation accuracy ${(100 * r.final.validationAccuracy).toFixed(2)}% at epoch ${r.final.epoch}; ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
     if (!r.reached99) process.exitCode = 1;
+    return;
+  }
+  if (task === 'fibonacci') {
+    const steps = positiveInt('--steps', o.steps ?? String(FIBONACCI_STEPS));
+    const r = await runFibonacci({ steps, seed, outDir, command: commandLine(), log: (line) => console.log(line) });
+    const h = r.heldOut;
+    console.log(`held-out relative RMSE ${h.relativeRmse.toPrecision(3)} (predicting x[n]: ${h.baselines.persistence.relativeRmse.toPrecision(3)}); attention of the last position on the last two: ${h.attention.massLastTwo.toFixed(3)} (uniform: ${h.attention.uniformMassLastTwo.toFixed(3)}); ${steps} steps, ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
     return;
   }
   throw new UsageError(`unknown training task '${task}' (ops, fibonacci)`);
