@@ -32,6 +32,8 @@ describe('tconf train ops, short', () => {
     expect(log.epochs).toHaveLength(4);
     expect(log.recipe.parameters).toBe(102036);
     expect(log.attentionExample.text).toBe('Max(1,6,2)');
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/\| 3 \| [0-9.e-]+ \| [0-9.]+% \|/); // the epoch table reaches the last epoch
     for (const f of ['ops-loss.svg', 'ops-accuracy.svg', 'ops-attention.svg']) {
       const svg = readFileSync(join(dir, f), 'utf8');
       expect(XMLValidator.validate(svg), f).toBe(true);
