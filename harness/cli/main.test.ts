@@ -19,6 +19,12 @@ describe('tconf exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown implementation 'nope'/);
     expect(tconf(['frobnicate']).code).toBe(2);
+    const train = tconf(['train', 'chess']);
+    expect(train.code).toBe(2);
+    expect(train.err).toMatch(/unknown training task 'chess' \(ops, fibonacci\)/);
+    const epochs = tconf(['train', 'ops', '--epochs', '0']);
+    expect(epochs.code).toBe(2);
+    expect(epochs.err).toMatch(/--epochs must be a positive integer/);
   });
 
   it('2 for a broken fixture, naming file, line and field', () => {
