@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { directionalCheck, gradCheck } from './gradcheck.js';
+import { mulberry32 } from './prng.js';
 
 // f(w) = Σ w_i³: df/dw_i = 3 w_i².
 const params = () => ({ w: Float64Array.of(0.5, -1.2, 2) });
@@ -35,5 +36,84 @@ describe('the gradient checker', () => {
     expect(directionalCheck(f(p), p, exact).relError).toBeLessThan(1e-8);
     expect(directionalCheck(f(p), p, { w: exact.w.map((x) => -x) }).relError).toBeGreaterThan(0.5);
     expect(Array.from(p.w)).toEqual([0.5, -1.2, 2]);
+  });
+
+  it('uses central differences with step h = eps·max(1, |θ|): order 2 is (L(θ+h) − L(θ−h))/2h, order 4 the five-point stencil', () => {
+    // f(w) = w⁵ at w = 2: the order-2 estimate is 5w⁴ + 10w²h² + h⁴, the order-4 one 5w⁴ − 4w²h⁴ … (error O(h⁴))
+    const p = { w: Float64Array.of(2) };
+    const loss = () => p.w[0] ** 5;
+    const exact = { w: Float64Array.of(80) };
+    const h = 1e-2 * 2;
+    const two = gradCheck(loss, p, exact, { eps: 1e-2 });
+    expect(two.maxAbsError).toBeCloseTo(10 * 4 * h * h + h ** 4, 9);
+    const four = gradCheck(loss, p, exact, { eps: 1e-2, order: 4 });
+    expect(four.maxAbsError).toBeLessThan(1e-4);
+    expect(four.maxAbsError).toBeGreaterThan(1e-9);
+    const dflt = gradCheck(loss, p, exact);
+    expect(dflt.maxAbsError).toBeCloseTo(10 * 4 * (1e-5 * 2) ** 2, 9); // default eps 1e-5, order 2
+    expect(Array.from(p.w)).toEqual([2]);
+  });
+
+  it('reports per tensor: checked count, worst entry, absolute, relative and normwise errors; overall maxima', () => {
+    const p = { a: Float64Array.of(1, 2, 3), b: Float64Array.of(-1) };
+    const loss = () => p.a.reduce((s, x) => s + x * x, 0) + 3 * p.b[0];
+    const grads = { a: Float64Array.of(2, 4.4, 6), b: Float64Array.of(3) };
+    const rep = gradCheck(loss, p, grads, { order: 4, eps: 1e-3 });
+    expect(rep.tensors.map((t) => t.name)).toEqual(['a', 'b']);
+    const [a, b] = rep.tensors;
+    expect(a.checked).toBe(3);
+    expect(a.worstIndex).toBe(1);
+    expect(a.maxAbsError).toBeCloseTo(0.4, 8);
+    expect(a.maxRelError).toBeCloseTo(0.4 / 4.4, 8);
+    expect(a.normRelError).toBeCloseTo(0.4 / 6, 8);
+    expect(b.worstIndex).toBe(0);
+    expect(b.maxRelError).toBeLessThan(1e-9);
+    expect(rep.maxAbsError).toBe(a.maxAbsError);
+    expect(rep.maxRelError).toBe(a.maxRelError);
+    expect(gradCheck(loss, p, {}).maxAbsError).toBe(0);
+  });
+
+  it('judges entries below the floor absolutely', () => {
+    const p = { w: Float64Array.of(0.5) };
+    const rep = gradCheck(() => 1e-9 * p.w[0], p, { w: Float64Array.of(2e-9) }, { floor: 1e-6 });
+    expect(rep.maxRelError).toBeCloseTo(1e-9 / 1e-6, 6);
+    const noFloor = gradCheck(() => 1e-9 * p.w[0], p, { w: Float64Array.of(2e-9) }, { floor: 1e-12 });
+    expect(noFloor.maxRelError).toBeCloseTo(0.5, 4);
+  });
+
+  it('samples distinct entries, reproducibly from its seed', () => {
+    const p = { w: Float64Array.from({ length: 50 }, (_, i) => i / 10) };
+    const wrong = Float64Array.from(p.w, (x) => 2 * x);
+    wrong[17] += 1; // one wrong entry
+    const loss = () => p.w.reduce((s, x) => s + x * x, 0);
+    const worst = (seed: number) => gradCheck(loss, p, { w: wrong }, { samplePerTensor: 10, seed }).tensors[0];
+    const hits = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => worst(seed).worstIndex === 17);
+    expect(hits.some(Boolean)).toBe(true);
+    expect(hits.every(Boolean)).toBe(false);
+    expect(worst(3)).toEqual(worst(3));
+    const all = gradCheck(loss, p, { w: wrong }, { samplePerTensor: 50 }).tensors[0];
+    expect(all.worstIndex).toBe(17);
+    expect(gradCheck(loss, p, { w: wrong }, { samplePerTensor: 99 }).tensors[0].checked).toBe(50);
+  });
+
+  it('names a gradient without a parameter', () => {
+    expect(() => gradCheck(() => 0, { w: Float64Array.of(1) }, { v: Float64Array.of(1) })).toThrow('gradCheck: no parameter v');
+  });
+
+  it('the directional check projects on one seeded random unit direction over all tensors', () => {
+    const p = { a: Float64Array.of(0.5, -1.2), b: Float64Array.of(2) };
+    const loss = () => p.a[0] ** 3 + p.a[1] ** 3 + p.b[0] ** 3;
+    const g = { a: Float64Array.of(0.75, 4.32), b: Float64Array.of(12) };
+    const r = mulberry32(11);
+    const u = [r() * 2 - 1, r() * 2 - 1, r() * 2 - 1];
+    const norm = Math.hypot(...u);
+    const want = (0.75 * u[0] + 4.32 * u[1] + 12 * u[2]) / norm;
+    const d = directionalCheck(loss, p, g, { seed: 11, eps: 1e-6 });
+    expect(d.analytical).toBeCloseTo(want, 14);
+    expect(d.numerical).toBeCloseTo(want, 6);
+    expect(d.relError).toBeCloseTo(Math.abs(d.analytical - d.numerical) / Math.max(Math.abs(d.analytical), Math.abs(d.numerical)), 15);
+    expect(Array.from(p.a)).toEqual([0.5, -1.2]);
+    expect(directionalCheck(loss, p, g).analytical).toBeCloseTo(directionalCheck(loss, p, g, { seed: 1 }).analytical, 15);
+    expect(directionalCheck(loss, p, g, { seed: 2 }).analytical).not.toBeCloseTo(directionalCheck(loss, p, g, { seed: 1 }).analytical, 3);
   });
 });

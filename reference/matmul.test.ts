@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linearBackward, linearForward } from './linear.js';
-import { matmulBackward, matmulForward } from './matmul.js';
+import { matmulAddABt, matmulAddAtB, matmulBackward, matmulForward } from './matmul.js';
 import { checkOp, dims, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 
 describe('matmul', () => {
@@ -41,10 +41,46 @@ describe('matmul', () => {
     );
   });
 
+  it('overwrites C: a second product into the same buffer forgets the first', () => {
+    const C = Float64Array.of(7, 7, 7, 7, 99);
+    matmulForward(C, Float64Array.of(1, 2), Float64Array.of(3, 4), 2, 1, 2);
+    expect(Array.from(C)).toEqual([3, 4, 6, 8, 99]); // only the m×n entries are written
+    matmulForward(C, Float64Array.of(0, 1), Float64Array.of(3, 4), 2, 1, 2);
+    expect(Array.from(C)).toEqual([0, 0, 3, 4, 99]);
+  });
+
+  it('C += A·Bᵀ and C += Aᵀ·B equal the products with explicitly transposed operands, added to C', () => {
+    const T = (M: Float64Array, r: number, c: number) => Float64Array.from({ length: r * c }, (_, i) => M[(i % r) * c + Math.floor(i / r)]);
+    fc.assert(
+      fc.property(dims(4), dims(4), dims(4), fc.integer(), (m, k, n, seed) => {
+        const A = randomArray(m * n, seed);
+        const B = randomArray(k * n, seed + 1);
+        const C0 = randomArray(m * k, seed + 2);
+        const C = Float64Array.from(C0);
+        matmulAddABt(C, A, B, m, k, n);
+        const want = new Float64Array(m * k);
+        matmulForward(want, A, T(B, k, n), m, n, k);
+        C.forEach((x, i) => expect(x).toBeCloseTo(C0[i] + want[i], 13));
+        const A2 = randomArray(m * k, seed + 3);
+        const B2 = randomArray(m * n, seed + 4);
+        const D0 = randomArray(k * n, seed + 5);
+        const D = Float64Array.from(D0);
+        matmulAddAtB(D, A2, B2, m, k, n);
+        const want2 = new Float64Array(k * n);
+        matmulForward(want2, T(A2, m, k), B2, k, m, n);
+        D.forEach((x, i) => expect(x).toBeCloseTo(D0[i] + want2[i], 13));
+      }),
+      PROPERTY,
+    );
+  });
+
   it('backward accumulates into existing gradients', () => {
     const dA = Float64Array.of(1, 1);
     matmulBackward(dA, null, Float64Array.of(2), Float64Array.of(3, 4), Float64Array.of(5, 6), 1, 2, 1);
     expect(Array.from(dA)).toEqual([1 + 2 * 5, 1 + 2 * 6]);
+    const dB = Float64Array.of(1, 1);
+    matmulBackward(null, dB, Float64Array.of(2), Float64Array.of(3, 4), Float64Array.of(5, 6), 1, 2, 1);
+    expect(Array.from(dB)).toEqual([1 + 3 * 2, 1 + 4 * 2]);
   });
 });
 

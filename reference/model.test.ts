@@ -109,6 +109,63 @@ describe('the transformer model', () => {
     expect(f.trace['loss'].data[0]).toBeCloseTo(-Math.log(f.trace['probs'].data[8]), 14);
   });
 
+  it('traces every name of spec/fixtures.md with its shape, and the values relate as the model says', () => {
+    const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3, outDim: 5 });
+    const p = initParams(c, 1);
+    const r = batchGradients(c, p, [{ tokens: [1, 2], target: 3 }], true);
+    const f = r.forwards[0].trace;
+    const shapes = (t: Record<string, { shape: number[] }>) => Object.entries(t).map(([k, v]) => `${k}:${v.shape.join('x')}`);
+    expect(shapes(f)).toEqual([
+      'X:2x4', 'blocks.0.attn.Q:2x4', 'blocks.0.attn.K:2x4', 'blocks.0.attn.V:2x4', 'blocks.0.attn.scores:2x2x2', 'blocks.0.attn.scaled:2x2x2',
+      'blocks.0.attn.weights:2x2x2', 'blocks.0.attn.context:2x4', 'blocks.0.attn.out:2x4', 'blocks.0.res1:2x4', 'blocks.0.ln1:2x4',
+      'blocks.0.ffn.hidden:2x4', 'blocks.0.ffn.act:2x4', 'blocks.0.ffn.out:2x4', 'blocks.0.res2:2x4', 'blocks.0.ln2:2x4', 'blocks.0.out:2x4',
+      'final_repr:4', 'logits:5', 'probs:5', 'loss:',
+    ]);
+    expect(shapes(r.gradTraces[0])).toEqual([
+      'grad.logits:5', 'grad.final_repr:4', 'grad.blocks.0.out:2x4', 'grad.blocks.0.ln2:2x4', 'grad.blocks.0.res2:2x4', 'grad.blocks.0.ffn.out:2x4',
+      'grad.blocks.0.ffn.act:2x4', 'grad.blocks.0.ffn.hidden:2x4', 'grad.blocks.0.ln1:2x4', 'grad.blocks.0.res1:2x4', 'grad.blocks.0.attn.out:2x4',
+      'grad.blocks.0.attn.weights:2x2x2', 'grad.blocks.0.attn.scaled:2x2x2', 'grad.blocks.0.attn.scores:2x2x2', 'grad.blocks.0.attn.Q:2x4',
+      'grad.blocks.0.attn.K:2x4', 'grad.blocks.0.attn.V:2x4', 'grad.blocks.0.attn.context:2x4', 'grad.X:2x4', 'grad.embedding.E:5x4',
+      'grad.blocks.0.attn.W_Q:4x4', 'grad.blocks.0.attn.W_K:4x4', 'grad.blocks.0.attn.W_V:4x4', 'grad.blocks.0.attn.W_O:4x4',
+      'grad.blocks.0.ln1.gamma:4', 'grad.blocks.0.ln1.beta:4', 'grad.blocks.0.ffn.W_1:4x4', 'grad.blocks.0.ffn.b_1:4', 'grad.blocks.0.ffn.W_2:4x4',
+      'grad.blocks.0.ffn.b_2:4', 'grad.blocks.0.ln2.gamma:4', 'grad.blocks.0.ln2.beta:4', 'grad.head.W_out:4x5', 'grad.head.b_out:5',
+    ]);
+    const v = (name: string) => Array.from(f[name].data);
+    const g = (name: string) => Array.from(r.gradTraces[0][name].data);
+    v('blocks.0.res1').forEach((x, i) => expect(x).toBe(v('X')[i] + v('blocks.0.attn.out')[i]));
+    v('blocks.0.res2').forEach((x, i) => expect(x).toBe(v('blocks.0.ln1')[i] + v('blocks.0.ffn.out')[i]));
+    v('blocks.0.ffn.act').forEach((x, i) => expect(x).toBe(Math.max(0, v('blocks.0.ffn.hidden')[i])));
+    expect(v('blocks.0.out')).toEqual(v('blocks.0.ln2'));
+    expect(v('final_repr')).toEqual(v('blocks.0.out').slice(4));
+    expect(g('grad.blocks.0.ln2')).toEqual(g('grad.blocks.0.out'));
+    expect(g('grad.blocks.0.out').slice(4)).toEqual(g('grad.final_repr'));
+    g('grad.logits').forEach((x, j) => expect(x).toBeCloseTo(v('probs')[j] - (j === 3 ? 1 : 0), 15));
+    expect(f['loss'].data[0]).toBeCloseTo(-Math.log(v('probs')[3]), 14);
+    // the residuals split the gradient unchanged: what reaches res1 also reaches the attention output
+    expect(g('grad.blocks.0.attn.out')).toEqual(g('grad.blocks.0.res1'));
+    expect(g('grad.blocks.0.ffn.out')).toEqual(g('grad.blocks.0.res2'));
+  });
+
+  it('traces only the parts a config has: no residual sums, no layer norms, a regression head, no head', () => {
+    const bare = makeConfig({ vocab: 4, dModel: 2, heads: 1, dFF: 2, layers: 1, seqLen: 2, positional: 'none', attnProjection: false, attnResidual: false, ffnResidual: false, layerNorm: false, outDim: 4 });
+    const r = batchGradients(bare, initParams(bare, 2), [{ tokens: [0, 1], target: 2 }], true);
+    const names = Object.keys(r.forwards[0].trace);
+    for (const n of ['blocks.0.res1', 'blocks.0.res2', 'blocks.0.ln1', 'blocks.0.ln2']) expect(names).not.toContain(n);
+    expect(Array.from(r.forwards[0].trace['blocks.0.attn.out'].data)).toEqual(Array.from(r.forwards[0].trace['blocks.0.attn.context'].data));
+    expect(Array.from(r.forwards[0].trace['blocks.0.out'].data)).toEqual(Array.from(r.forwards[0].trace['blocks.0.ffn.out'].data));
+    const gnames = Object.keys(r.gradTraces[0]);
+    for (const n of ['grad.blocks.0.res1', 'grad.blocks.0.res2', 'grad.blocks.0.ln1', 'grad.blocks.0.ln2']) expect(gnames).not.toContain(n);
+    expect(Array.from(r.forwards[0].trace['X'].data)).toEqual(Array.from(initParams(bare, 2)['embedding.E'].slice(0, 4))); // no positions
+    const reg = makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 0, layers: 1, seqLen: 2, mseFactor: 0.5 });
+    const rr = batchGradients(reg, initParams(reg, 3), [{ inputs: [[1, 2], [3, 4]], target: [0.5] }], true);
+    expect(Object.keys(rr.forwards[0].trace)).toContain('prediction');
+    expect(Object.keys(rr.forwards[0].trace)).not.toContain('logits');
+    const y = rr.forwards[0].trace['prediction'].data[0];
+    expect(rr.gradTraces[0]['grad.prediction'].data[0]).toBeCloseTo(y - 0.5, 15);
+    expect(rr.forwards[0].trace['loss'].data[0]).toBeCloseTo(0.5 * (y - 0.5) ** 2, 15);
+    expect(rr.gradTraces[0]['grad.input.W_in'].shape).toEqual([2, 4]);
+  });
+
   it('rejects tokens outside the vocabulary and sequences longer than seqLen', () => {
     const p = initParams(STAGE10_CONFIG, 1);
     expect(() => forward(STAGE10_CONFIG, p, { tokens: [20], target: 0 })).toThrow(/outside vocab/);
