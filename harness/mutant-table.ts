@@ -49,10 +49,19 @@ export async function mutantTable(
   return { referenceFailures, rows };
 }
 
-/** The table for the terminal: mutant, caught, how many claims, an example claim, the mistake. */
+/** 'book-6.10 ×12, synthetic-small-adam ×140, +3 fixtures': where the catching claims are, fixture by fixture. */
+export function byFixture(claims: string[], show = 2): string {
+  const counts = new Map<string, number>();
+  for (const id of claims) counts.set(id.split('/')[0], (counts.get(id.split('/')[0]) ?? 0) + 1);
+  const parts = [...counts].slice(0, show).map(([f, n]) => `${f} ×${n}`);
+  if (counts.size > show) parts.push(`+${counts.size - show} more`);
+  return parts.join(', ') || '-';
+}
+
+/** The table for the terminal: mutant, caught, how many claims, in which fixtures, the mistake. */
 export function renderMutantTable(t: MutantTable): string {
-  const head = ['mutant', 'caught', 'claims', 'for example', 'mistake'];
-  const body = t.rows.map((r) => [r.mutant, r.caught ? 'yes' : 'NO', String(r.claims.length), r.claims[0] ?? '-', r.mistake]);
+  const head = ['mutant', 'caught', 'claims', 'caught by (fixture ×claims)', 'mistake'];
+  const body = t.rows.map((r) => [r.mutant, r.caught ? 'yes' : 'NO', String(r.claims.length), byFixture(r.claims), r.mistake]);
   const width = head.map((h, k) => Math.max(h.length, ...body.map((r) => r[k].length)));
   const line = (r: string[]) => r.map((x, k) => (k === r.length - 1 ? x : x.padEnd(width[k]))).join('  ');
   const caught = t.rows.filter((r) => r.caught).length;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { REFERENCE_KERNELS } from '../../reference/kernels.js';
 import { readGolden } from '../golden.js';
 import { loadFixtures } from '../load.js';
-import { mutantTable, renderMutantTable } from '../mutant-table.js';
+import { byFixture, mutantTable, renderMutantTable } from '../mutant-table.js';
 import { MUTANT_NAMES, MUTANTS, mutantImplementation } from './mutants.js';
 import { referenceImplementation } from './reference.js';
 import { resolveImplementation } from './registry.js';
@@ -67,5 +67,11 @@ describe('tconf mutants', () => {
     expect(survivors, 'mutants that no claim catches: add a fixture that does (see `npx tconf mutants`)').toEqual([]);
     for (const r of table.rows) expect(r.failed + r.errored, r.mutant).toBe(r.claims.length);
     expect(renderMutantTable(table)).toContain(`${MUTANTS.length}/${MUTANTS.length} mutants caught (100%)`);
+  });
+
+  it('summarises the catching claims fixture by fixture', () => {
+    expect(byFixture(['a/x', 'a/y', 'b/z', 'c/w'])).toBe('a ×2, b ×1, +1 more');
+    expect(byFixture(['a/x'])).toBe('a ×1');
+    expect(byFixture([])).toBe('-');
   });
 });
