@@ -122,4 +122,43 @@ describe('self-attention layer', () => {
       PROPERTY,
     );
   });
+
+  it('without dX (null) it still gives the weight gradients, the same as with it', () => {
+    const s: AttentionShape = { T: 3, d: 4, heads: 2, causal: true };
+    const X = randomArray(12, 21);
+    const w = { W_Q: randomArray(16, 22), W_K: randomArray(16, 23), W_V: randomArray(16, 24), W_O: randomArray(16, 25) };
+    const cache = selfAttentionForward(X, w, s);
+    const grads = () => ({ W_Q: new Float64Array(16), W_K: new Float64Array(16), W_V: new Float64Array(16), W_O: new Float64Array(16) });
+    const a = grads();
+    const b = grads();
+    const dout = randomArray(12, 26);
+    selfAttentionBackward(null, a, dout, X, w, cache, s);
+    selfAttentionBackward(new Float64Array(12), b, dout, X, w, cache, s);
+    for (const k of ['W_Q', 'W_K', 'W_V', 'W_O'] as const) expect(Array.from(a[k])).toEqual(Array.from(b[k]));
+    expect(a.W_Q.some((x) => x !== 0)).toBe(true);
+  });
+
+  it('traces dQ, dK, dV and dcontext when asked, and adds dX onto what is there', () => {
+    const s: AttentionShape = { T: 2, d: 2, heads: 1, causal: false };
+    const X = randomArray(4, 31);
+    const w = { W_Q: randomArray(4, 32), W_K: randomArray(4, 33), W_V: randomArray(4, 34), W_O: null };
+    const cache = selfAttentionForward(X, w, s);
+    expect(Array.from(cache.out)).toEqual(Array.from(cache.context)); // no W_O: the output is the context
+    const g = { W_Q: new Float64Array(4), W_K: new Float64Array(4), W_V: new Float64Array(4), W_O: null };
+    const trace = { Q: new Float64Array(4), K: new Float64Array(4), V: new Float64Array(4), context: new Float64Array(4) };
+    const dout = randomArray(4, 35);
+    const dX0 = new Float64Array(4);
+    selfAttentionBackward(dX0, g, dout, X, w, cache, s, trace);
+    const dX1 = Float64Array.of(1, 1, 1, 1);
+    selfAttentionBackward(dX1, { W_Q: new Float64Array(4), W_K: new Float64Array(4), W_V: new Float64Array(4), W_O: null }, dout, X, w, cache, s);
+    dX1.forEach((x, i) => expect(x).toBeCloseTo(1 + dX0[i], 15));
+    expect(Array.from(trace.context)).toEqual(Array.from(dout));
+    const dQ = new Float64Array(4);
+    const dK = new Float64Array(4);
+    const dV = new Float64Array(4);
+    attentionBackward(dQ, dK, dV, dout, cache.Q, cache.K, cache.V, cache, s);
+    expect(Array.from(trace.Q)).toEqual(Array.from(dQ));
+    expect(Array.from(trace.K)).toEqual(Array.from(dK));
+    expect(Array.from(trace.V)).toEqual(Array.from(dV));
+  });
 });

@@ -39,4 +39,21 @@ describe('feed-forward network', () => {
       PROPERTY,
     );
   });
+
+  it('traces dL/dact and dL/dhidden, works without dX, and the 2→2→1 network of Stage 10\'s exercise 1 has dOut 1', () => {
+    const X = Float64Array.of(0.5, -1);
+    const w = { W_1: Float64Array.of(1, -2, 0.5, 1), b_1: Float64Array.of(0.1, 0.2), W_2: Float64Array.of(0.3, -0.4), b_2: Float64Array.of(0.05) };
+    const c = ffnForward(X, w, 1, 2, 2, 1);
+    expect(c.out.length).toBe(1);
+    const g = { W_1: new Float64Array(4), b_1: new Float64Array(2), W_2: new Float64Array(2), b_2: new Float64Array(1) };
+    const trace = { act: new Float64Array(2), hidden: new Float64Array(2) };
+    ffnBackward(null, g, Float64Array.of(2), X, w, c, 1, 2, 2, trace, 1);
+    expect(Array.from(trace.act)).toEqual([2 * 0.3, 2 * -0.4]);
+    expect(Array.from(trace.hidden)).toEqual(Array.from(c.hidden, (h, j) => (h > 0 ? trace.act[j] : 0)));
+    expect(Array.from(g.b_2)).toEqual([2]);
+    expect(Array.from(g.b_1)).toEqual(Array.from(trace.hidden));
+    const noBias = { ...w, b_1: null, b_2: null };
+    const c2 = ffnForward(X, noBias, 1, 2, 2, 1);
+    expect(c2.out[0]).toBeCloseTo(c.out[0] - 0.05 - (c.act[0] - c2.act[0]) * 0.3 - (c.act[1] - c2.act[1]) * -0.4, 15);
+  });
 });
