@@ -19,27 +19,18 @@ export function argmax(xs: ArrayLike<number>): number {
   return best;
 }
 
-/** grads += scale · Σ_i ∂L_i/∂θ over `examples` (forward + backward of each); returns Σ L_i and the hits. */
-export function accumulateShard(c: ModelConfig, p: Params, examples: Example[], grads: Params, scale: number): ShardResult {
+/**
+ * Forward over `examples` and, when `grads` is given, backward: grads += scale · Σ_i ∂L_i/∂θ.
+ * Returns Σ L_i and the hits (without `grads`: an evaluation).
+ */
+export function accumulateShard(c: ModelConfig, p: Params, examples: Example[], grads: Params | null, scale = 0): ShardResult {
   let lossSum = 0;
   let correct = 0;
   for (const ex of examples) {
     const f = forward(c, p, ex);
     lossSum += f.loss;
     if (f.probs && argmax(f.probs) === ex.target) correct++;
-    backward(c, p, f, grads, scale);
-  }
-  return { lossSum, correct };
-}
-
-/** Forward only: Σ L_i and the hits over `examples` (evaluation). */
-export function evaluateShard(c: ModelConfig, p: Params, examples: Example[]): ShardResult {
-  let lossSum = 0;
-  let correct = 0;
-  for (const ex of examples) {
-    const f = forward(c, p, ex);
-    lossSum += f.loss;
-    if (f.probs && argmax(f.probs) === ex.target) correct++;
+    if (grads) backward(c, p, f, grads, scale);
   }
   return { lossSum, correct };
 }

@@ -1,7 +1,7 @@
 // A training worker: holds views over the shared parameters and its own shared gradient buffer, and answers
 // shard requests (see engine.ts) one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { accumulateShard, evaluateShard, viewsOver } from './batch.js';
+import { accumulateShard, viewsOver } from './batch.js';
 import type { ShardReply, ShardRequest, WorkerSetup } from './engine.js';
 
 const setup = workerData as WorkerSetup;
@@ -15,7 +15,7 @@ parentPort!.on('message', (req: ShardRequest) => {
     if (req.kind === 'gradients') {
       flat.fill(0);
       reply = { id: req.id, result: accumulateShard(setup.config, params, req.examples, grads, req.scale) };
-    } else reply = { id: req.id, result: evaluateShard(setup.config, params, req.examples) };
+    } else reply = { id: req.id, result: accumulateShard(setup.config, params, req.examples, null) };
   } catch (e) {
     reply = { id: req.id, error: (e as Error).message };
   }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../reference/config.js';
 import type { Example } from '../reference/model.js';
 import type { Params } from '../reference/params.js';
-import { accumulateShard, evaluateShard, flatSize, splitEven, viewsOver, type ShardResult } from './batch.js';
+import { accumulateShard, flatSize, splitEven, viewsOver, type ShardResult } from './batch.js';
 
 export interface BatchGradients {
   /** Mean loss over the batch. */
@@ -63,7 +63,7 @@ function singleThread(c: ModelConfig, init: Params): BatchEngine {
       return { loss: r.lossSum / examples.length, correct: r.correct, grads };
     },
     async evaluate(examples) {
-      return evaluateShard(c, params, examples);
+      return accumulateShard(c, params, examples, null);
     },
     async close() {},
   };
