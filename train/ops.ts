@@ -1,7 +1,8 @@
 // `tconf train ops`: the Stage 10 model (reference/config.ts STAGE10_CONFIG) trained on the operations task
 // with Adam 0.001 and batches of 32, data-parallel over worker threads. Writes a JSON log, loss and accuracy
 // curves and an attention heat map; the measurements the document's training claims are checked against
-// (fixtures/stage10/training.yaml) come from this log.
+// (fixtures/stage10/part7-gradient-flow.yaml, part8-training.yaml) come from this log. Several seeds give
+// each figure as the range the seeds produced (the document's figures come from a recipe it does not give).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STAGE10_CONFIG, type ModelConfig } from '../reference/config.js';
@@ -13,11 +14,13 @@ import { createOptimizer } from '../reference/training.js';
 import { createEngine } from './engine.js';
 import { encode, opsDataset, shuffle, tokenName, type OpsExample } from './ops-data.js';
 import { heatmap, lineChart } from './plot.js';
+import { spread, type Spread } from './spread.js';
 
 export interface OpsTrainOptions {
   /** Upper bound on epochs. */
   epochs: number;
-  seed: number;
+  /** One run per seed (data split, initial weights and batch order); the first is the run the plots show. */
+  seeds: number[];
   threads: number;
   batch?: number;
   lr?: number;
@@ -63,15 +66,26 @@ export interface GradientProfile {
   reluZeroFraction: number[];
 }
 
-export interface OpsTrainResult {
-  recipe: Record<string, unknown>;
+/** One seed's run. */
+export interface OpsRun {
+  seed: number;
   epochs: EpochRecord[];
   profiles: GradientProfile[];
   /** First epoch whose validation accuracy reached 99% (null if none), and the time it took. */
   reached99: { epoch: number; elapsedMs: number } | null;
   final: EpochRecord;
-  attentionExample: { text: string; tokens: string[]; weights: number[][][] };
   elapsedMs: number;
+}
+
+/** The log of `tconf train ops`: the first seed's run at the top level, every run, and their spread. */
+export interface OpsTrainResult extends OpsRun {
+  recipe: Record<string, unknown>;
+  /** Block 2's attention on Max(1,6,2) after the first seed's run. */
+  attentionExample: { text: string; tokens: string[]; weights: number[][][] };
+  seeds: number[];
+  runs: OpsRun[];
+  /** Every number of a run (seed aside) as [min, max] over the runs; see train/spread.ts. */
+  range: Spread;
 }
 
 const meanAbs = (xs: Float64Array[]): number => {
@@ -120,14 +134,39 @@ export function gradientProfile(c: ModelConfig, p: Params, examples: OpsExample[
   };
 }
 
-/** Trains the Stage 10 model on the operations task; see OpsTrainOptions. */
+/** Trains the Stage 10 model on the operations task once per seed; see OpsTrainOptions. */
 export async function trainOps(o: OpsTrainOptions): Promise<OpsTrainResult> {
+  if (!o.seeds.length) throw new Error('trainOps: no seeds');
+  const runs: OpsRun[] = [];
+  let first: Omit<OpsTrainResult, 'seeds' | 'runs' | 'range'> | undefined;
+  const t0 = performance.now();
+  for (const [k, seed] of o.seeds.entries()) {
+    const log = o.log && o.seeds.length > 1 ? (line: string) => o.log?.(`seed ${seed}  ${line}`) : o.log;
+    const onBatch = o.onBatch && ((done: number, total: number, loss: number) => o.onBatch?.(k * total + done, o.seeds.length * total, loss));
+    const r = await trainSeed({ ...o, log, onBatch }, seed);
+    first ??= r;
+    runs.push({ seed, epochs: r.epochs, profiles: r.profiles, reached99: r.reached99, final: r.final, elapsedMs: r.elapsedMs });
+  }
+  if (!first) throw new Error('unreachable: at least one seed ran');
+  const result: OpsTrainResult = {
+    ...first,
+    recipe: { ...first.recipe, seeds: o.seeds, init: `seeded (reference/params.ts initParams), seeds ${o.seeds.join(', ')}` },
+    elapsedMs: performance.now() - t0,
+    seeds: o.seeds,
+    runs,
+    range: spread(runs.map(({ seed: _, ...figures }) => figures)),
+  };
+  if (o.outDir) writeOutputs(o.outDir, result);
+  return result;
+}
+
+async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrainResult, 'seeds' | 'runs' | 'range'>> {
   const c = STAGE10_CONFIG;
   const batch = o.batch ?? 32;
   const lr = o.lr ?? 0.001;
   const stopAt = o.stopAt ?? 0.995;
   const log = o.log ?? (() => {});
-  const data = opsDataset(o.seed);
+  const data = opsDataset(seed);
   const train = o.trainLimit ? data.train.slice(0, o.trainLimit) : data.train;
   const validation = o.validationLimit ? data.validation.slice(0, o.validationLimit) : data.validation;
   const profileAt = new Set(o.profileEpochs ?? [0, 10, 50, 100, 200]);
@@ -136,23 +175,23 @@ export async function trainOps(o: OpsTrainOptions): Promise<OpsTrainResult> {
     task: 'operations (spec/ops-task.md): First, Last, Min, Max, Median of three digits; 5000 sequences',
     config: c,
     parameters: countParams(c),
-    init: `seeded (reference/params.ts initParams), seed ${o.seed}`,
+    init: `seeded (reference/params.ts initParams), seed ${seed}`,
     optimizer: { kind: 'adam', lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
     batch,
-    split: { train: train.length, validation: validation.length, seed: o.seed },
+    split: { train: train.length, validation: validation.length, seed },
     threads: o.threads,
     stopAt,
     maxEpochs: o.epochs,
     command: o.command ?? null,
   };
-  const engine = createEngine(c, initParams(c, o.seed), o.threads);
+  const engine = createEngine(c, initParams(c, seed), o.threads);
   const opt = createOptimizer({ kind: 'adam', lr });
   const names = paramSpecs(c).map((s) => s.name);
   const epochs: EpochRecord[] = [];
   const profiles: GradientProfile[] = [];
   const t0 = performance.now();
-  let reached99: OpsTrainResult['reached99'] = null;
-  const random = mulberry32(o.seed ^ 0x5eed);
+  let reached99: OpsRun['reached99'] = null;
+  const random = mulberry32(seed ^ 0x5eed);
   try {
     const evaluate = async (xs: OpsExample[]) => {
       const r = await engine.evaluate(xs);
@@ -193,17 +232,7 @@ export async function trainOps(o: OpsTrainOptions): Promise<OpsTrainResult> {
     const w = f.trace[`blocks.${c.layers - 1}.attn.weights`];
     const T = ex.tokens.length;
     const weights = Array.from({ length: c.heads }, (_, h) => Array.from({ length: T }, (_, i) => Array.from(w.data.subarray((h * T + i) * T, (h * T + i + 1) * T))));
-    const result: OpsTrainResult = {
-      recipe,
-      epochs,
-      profiles,
-      reached99,
-      final,
-      attentionExample: { text: ex.text, tokens: ex.tokens.map(tokenName), weights },
-      elapsedMs: performance.now() - t0,
-    };
-    if (o.outDir) writeOutputs(o.outDir, result);
-    return result;
+    return { seed, recipe, epochs, profiles, reached99, final, attentionExample: { text: ex.text, tokens: ex.tokens.map(tokenName), weights }, elapsedMs: performance.now() - t0 };
   } finally {
     await engine.close();
   }
@@ -217,13 +246,14 @@ export function renderOpsReadme(r: OpsTrainResult): string {
   if (!rows.some((e) => e.epoch === r.final.epoch)) rows.push(r.final);
   const g = (x: number) => x.toPrecision(3);
   const recipe = r.recipe as { command: string | null; threads: number; split: { train: number; validation: number } };
+  const runs = r.runs.length > 1 ? `${r.runs.length} runs, seeds ${r.seeds.join(', ')}; ` : '';
   return `# The operations task (Stage 10)
 
-Produced by \`${recipe.command ?? 'trainOps(...)'}\` (Node ${process.version}, ${recipe.threads} thread(s), ${(r.elapsedMs / 1000).toFixed(0)} s wall).
+Produced by \`${recipe.command ?? 'trainOps(...)'}\` (${runs}Node ${process.version}, ${recipe.threads} thread(s), ${(r.elapsedMs / 1000).toFixed(0)} s wall).
 The recipe is in \`spec/ops-task.md\` and in \`ops.json\` (\`recipe\`); every figure below is measured by that run.
 ${recipe.split.train} training and ${recipe.split.validation} validation sequences; the Stage 10 model (102,036 parameters), Adam 0.001, batches of 32.
 
-**99% validation accuracy**: ${r.reached99 ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run` : 'not reached'}.
+**Seed ${r.seed}** (the plots' run). **99% validation accuracy**: ${r.reached99 ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run` : 'not reached'}.
 Final (epoch ${r.final.epoch}): validation accuracy ${pct(r.final.validationAccuracy)}, loss ${g(r.final.validationLoss)}.
 
 | epoch | train loss | train accuracy | validation loss | validation accuracy |
@@ -240,7 +270,39 @@ batches as they were seen during the epoch. The document's figures (epoch 10: 1.
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${r.profiles.map((p) => `| ${p.epoch} | ${g(p.logits)} | ${g(p.W_output)} | ${g(p.final_repr)} | ${g(p.block2_params)} | ${g(p.block1_params)} | ${g(p.embeddings)} | ${p.reluZeroFraction.map(pct).join(', ')} |`).join('\n')}
 
-Plots: \`ops-loss.svg\`, \`ops-accuracy.svg\`, \`ops-attention.svg\` (block 2's attention on ${r.attentionExample.text}, mean of the heads).
+${r.runs.length > 1 ? renderSpread(r) : ''}Plots (seed ${r.seed}): \`ops-loss.svg\`, \`ops-accuracy.svg\`, \`ops-attention.svg\` (block 2's attention on ${r.attentionExample.text}, mean of the heads).
+`;
+}
+
+/** The table of ranges over the seeds: the figures the fixtures report, each as min – max. */
+function renderSpread(r: OpsTrainResult): string {
+  const range = r.range as Record<string, Spread>;
+  const at = (s: Spread, ...keys: (string | number)[]): Spread => keys.reduce<Spread>((v, k) => (v && typeof v === 'object' ? ((v as Record<string, Spread>)[k] ?? null) : null), s);
+  const g = (x: number) => x.toPrecision(3);
+  const show = (s: Spread, f: (x: number) => string = g): string => {
+    if (!Array.isArray(s)) return 'not in every run';
+    if (typeof s[0] === 'number') return `${f(s[0])} – ${f(s[1] as number)}`;
+    return (s as Spread[]).map((x) => show(x, f)).join('; ');
+  };
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const profileAt10 = r.runs[0].profiles.findIndex((p) => p.epoch === 10);
+  const rows: [string, string][] = [
+    ['epoch 0 validation loss', show(at(range, 'epochs', 0, 'validationLoss'))],
+    ...[10, 50].map((n): [string, string] => [`epoch ${n} train loss`, show(at(range, 'epochs', n, 'trainLoss'))]),
+    ['final train loss', show(at(range, 'final', 'trainLoss'))],
+    ['final validation accuracy', show(at(range, 'final', 'validationAccuracy'), pct)],
+    ['first epoch at 99% validation accuracy', show(at(range, 'reached99', 'epoch'), String)],
+  ];
+  if (profileAt10 >= 0) {
+    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings']) rows.push([`epoch 10 mean |∂${k}|`, show(at(range, 'profiles', profileAt10, k))]);
+    rows.push(['epoch 10 ReLU zeroes (block 1; block 2)', show(at(range, 'profiles', profileAt10, 'reluZeroFraction'), pct)]);
+  }
+  return `**Over seeds ${r.seeds.join(', ')}** (min – max over the ${r.runs.length} runs; each seed draws its own split, initial weights and batch order; these ranges are what the fixtures report):
+
+| figure | range |
+| --- | --- |
+${rows.map(([name, v]) => `| ${name} | ${v} |`).join('\n')}
+
 `;
 }
 

@@ -175,7 +175,7 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
     // A recipe-dependent figure may still point at what our own run measured; it is reported, not judged.
     const measured = c.path ? expectedTensor(c, golden) : null;
     if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
-    const shown = measured ? `; measured by the reference's run: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}` : '';
+    const shown = measured ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}` : '';
     return { ...base, certified: measured ? toNested(measured) : null, verdict: 'unverifiable', error_kind: null, reason: `depends on values the document never gives: ${c.missing}${shown}`, correct: null, suggestion: null };
   }
   if (c.kind === 'relation') {

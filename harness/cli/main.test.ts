@@ -25,6 +25,11 @@ describe('tconf exit codes', () => {
     const epochs = tconf(['train', 'ops', '--epochs', '0']);
     expect(epochs.code).toBe(2);
     expect(epochs.err).toMatch(/--epochs must be a positive integer/);
+    const seeds = tconf(['train', 'ops', '--seeds', '1,2,1']);
+    expect(seeds.code).toBe(2);
+    expect(seeds.err).toMatch(/--seeds repeats a seed \(got '1,2,1'\)/);
+    expect(tconf(['train', 'ops', '--seeds', '1,x']).err).toMatch(/--seeds must be a positive integer \(got 'x'\)/);
+    expect(tconf(['train', 'fibonacci', '--seeds', '1,2']).err).toMatch(/--seeds is for ops/);
   });
 
   it('2 for a broken fixture, naming file, line and field', () => {

@@ -170,6 +170,7 @@ program
   .option('--epochs <n>', 'ops: epochs to train (default 50)')
   .option('--steps <n>', 'fibonacci: optimisation steps')
   .option('--seed <n>', 'seed of the data split, the initial weights and the batch order', '1')
+  .option('--seeds <list>', 'ops: one run per seed (e.g. 1,2,3); the log gives every figure as its range over the runs')
   .option('--threads <n>', 'ops: worker threads for data-parallel batches (default: 2, or 1 on one core)')
   .option('--stop-at <accuracy>', 'ops: stop once validation accuracy reaches this (e.g. 0.995)')
   .option('--out-dir <dir>', 'where the log and plots go (default reports/training/<task>)')

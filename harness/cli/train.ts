@@ -12,6 +12,7 @@ export interface TrainCommandOptions {
   epochs?: string;
   steps?: string;
   seed: string;
+  seeds?: string;
   threads?: string;
   stopAt?: string;
   outDir?: string;
@@ -32,16 +33,19 @@ const commandLine = () => ['npx', 'tconf', ...process.argv.slice(2)].join(' ');
 
 export async function trainCommand(task: string, o: TrainCommandOptions): Promise<void> {
   const seed = positiveInt('--seed', o.seed);
+  if (o.seeds !== undefined && task !== 'ops') throw new UsageError('--seeds is for ops (fibonacci takes --seed)');
   const outDir = o.outDir ?? join(ROOT, 'reports', 'training', task);
   if (task === 'ops') {
     const epochs = positiveInt('--epochs', o.epochs ?? '50');
     const threads = positiveInt('--threads', o.threads ?? String(Math.min(2, availableParallelism())));
     const stopAt = o.stopAt === undefined ? 1.01 : Number(o.stopAt);
     if (!(stopAt > 0)) throw new UsageError(`--stop-at must be a validation accuracy in (0, 1] (got '${o.stopAt}')`);
+    const seeds = o.seeds === undefined ? [seed] : o.seeds.split(',').map((s) => positiveInt('--seeds', s.trim()));
+    if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed (got '${o.seeds}')`);
     const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: 'ops [{bar}] {value}/{total} batches  loss {loss}', stream: process.stderr, hideCursor: true }) : null;
     let started = false;
     const r = await trainOps({
-      epochs, seed, threads, stopAt, outDir, command: commandLine(),
+      epochs, seeds, threads, stopAt, outDir, command: commandLine(),
       log: (line) => {
         if (bar && started) process.stderr.write('\r\x1b[K'); // clear the bar's line; it redraws on the next batch
         console.log(line);
@@ -53,9 +57,12 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
       },
     });
     bar?.stop();
-    const hit = r.reached99 ? `99% validation accuracy at epoch ${r.reached99.epoch} after ${(r.reached99.elapsedMs / 1000).toFixed(1)} s` : 'never reached 99% validation accuracy';
-    console.log(`${hit}; final validation accuracy ${(100 * r.final.validationAccuracy).toFixed(2)}% at epoch ${r.final.epoch}; ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
-    if (!r.reached99) process.exitCode = 1;
+    for (const run of r.runs) {
+      const hit = run.reached99 ? `99% validation accuracy at epoch ${run.reached99.epoch} after ${(run.reached99.elapsedMs / 1000).toFixed(1)} s` : 'never reached 99% validation accuracy';
+      console.log(`seed ${run.seed}: ${hit}; final validation accuracy ${(100 * run.final.validationAccuracy).toFixed(2)}% at epoch ${run.final.epoch}`);
+    }
+    console.log(`${r.runs.length} run(s), ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
+    if (r.runs.some((run) => !run.reached99)) process.exitCode = 1;
     return;
   }
   if (task === 'fibonacci') {
