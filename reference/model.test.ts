@@ -8,6 +8,14 @@ import { mulberry32 } from './prng.js';
 import { FD_TOLERANCE } from './testing/fd.js';
 import { batchGradients } from './training.js';
 
+/**
+ * Under mutation testing (npm run mutation: vitest.stryker.config.ts sets TCONF_MUTATION=1) the instrumented model
+ * runs several times slower and every surviving mutant reruns these checks: there, 6 random configurations instead
+ * of 25, 3 sampled entries per tensor instead of every entry (a wrong gradient formula shows in nearly every entry),
+ * and the Stage 10-size check is left to `npm test` (the small models run the same code).
+ */
+const MUTATION = process.env.TCONF_MUTATION === '1';
+
 function examplesFor(c: ModelConfig, n: number, seed: number): Example[] {
   const r = mulberry32(seed);
   const int = (k: number) => Math.floor(r() * k);
@@ -25,7 +33,7 @@ function examplesFor(c: ModelConfig, n: number, seed: number): Example[] {
  * are ~1e-6 while the finite-difference roundoff is ~1e-11 absolute, so their elementwise ratio measures the
  * stencil, not the gradient. A tensor whose gradient is below 1e-6 everywhere is judged on absolute error (floor).
  */
-function checkModel(c: ModelConfig, seed: number, samplePerTensor?: number) {
+function checkModel(c: ModelConfig, seed: number, samplePerTensor: number | undefined = MUTATION ? 3 : undefined) {
   const params = initParams(c, seed);
   const exs = examplesFor(c, 2, seed + 1);
   const { grads } = batchGradients(c, params, exs);
@@ -33,12 +41,6 @@ function checkModel(c: ModelConfig, seed: number, samplePerTensor?: number) {
   return { rep, params, grads, exs };
 }
 
-/**
- * Under mutation testing (npm run mutation: vitest.stryker.config.ts sets TCONF_MUTATION=1) the instrumented model
- * runs several times slower and every surviving mutant reruns these checks: there, 6 random configurations instead
- * of 25, and the Stage 10-size check is left to `npm test` (the small models run the same code).
- */
-const MUTATION = process.env.TCONF_MUTATION === '1';
 
 const smallConfigs = fc.record({
   vocab: fc.integer({ min: 2, max: 6 }),
