@@ -117,3 +117,28 @@ describe('the gradient checker', () => {
     expect(directionalCheck(loss, p, g, { seed: 2 }).analytical).not.toBeCloseTo(directionalCheck(loss, p, g, { seed: 1 }).analytical, 3);
   });
 });
+
+describe('what the gradient checker reports', () => {
+  // f(w) = Σ 2^i·w_i with w and eps powers of two: the central differences are exact, so every error is 0.
+  const linear = () => ({ w: Float64Array.of(1, 2, 4, 8, 16) });
+  const slope = { w: Float64Array.of(1, 2, 4, 8, 16) };
+
+  it('with no error anywhere, the worst entry is the first one checked', () => {
+    const p = linear();
+    const rep = gradCheck(() => p.w.reduce((s, x, i) => s + 2 ** i * x, 0), p, slope, { eps: 0.5 });
+    expect(rep.tensors[0]).toMatchObject({ checked: 5, maxAbsError: 0, maxRelError: 0, worstIndex: 0 });
+  });
+
+  it('samples the asked number of distinct entries, and checks every entry when the sample would not be smaller', () => {
+    const p = linear();
+    const loss = () => p.w.reduce((s, x, i) => s + 2 ** i * x, 0);
+    const wrong = { w: Float64Array.of(1, 2, 4, 8, 17) }; // entry 4 is wrong
+    expect(gradCheck(loss, p, wrong, { eps: 0.5, samplePerTensor: 2, seed: 3 }).tensors[0].checked).toBe(2);
+    const all = gradCheck(loss, p, wrong, { eps: 0.5, samplePerTensor: 5 }).tensors[0];
+    expect(all).toMatchObject({ checked: 5, worstIndex: 4, maxAbsError: 1 });
+    // over many seeds, a sample of 4 of 5 entries misses the wrong one sometimes, and never checks an entry twice
+    const worst = Array.from({ length: 20 }, (_, seed) => gradCheck(loss, p, wrong, { eps: 0.5, samplePerTensor: 4, seed }).tensors[0]);
+    expect(worst.some((t) => t.maxAbsError === 0)).toBe(true);
+    expect(worst.some((t) => t.worstIndex === 4)).toBe(true);
+  });
+});

@@ -54,3 +54,18 @@ describe('layer norm', () => {
     );
   });
 });
+
+describe('layer norm backward without parameter gradients', () => {
+  it('gives the same dx when dgamma and dbeta are not asked for', () => {
+    const [rows, n] = [2, 3];
+    const x = Float64Array.of(1, -2, 0.5, 3, 3.5, -1);
+    const gamma = Float64Array.of(1.5, -0.5, 2);
+    const dy = Float64Array.of(0.3, -0.1, 0.7, -1, 0.2, 0.4);
+    const { mean, rstd } = run(x, gamma, new Float64Array(n), rows, n);
+    const dxFull = new Float64Array(rows * n);
+    layerNormBackward(dxFull, new Float64Array(n), new Float64Array(n), dy, x, gamma, mean, rstd, rows, n);
+    const dx = new Float64Array(rows * n);
+    layerNormBackward(dx, null, null, dy, x, gamma, mean, rstd, rows, n);
+    expect(Array.from(dx)).toEqual(Array.from(dxFull));
+  });
+});

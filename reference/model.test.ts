@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeConfig, STAGE10_CONFIG, type ModelConfig } from './config.js';
 import { directionalCheck, gradCheck } from './gradcheck.js';
-import { forward, type Example } from './model.js';
-import { initParams, paramSpecs } from './params.js';
+import { backward, forward, type Example } from './model.js';
+import { initParams, paramSpecs, zerosLike } from './params.js';
 import { mulberry32 } from './prng.js';
 import { FD_TOLERANCE } from './testing/fd.js';
 import { batchGradients } from './training.js';
@@ -166,6 +166,28 @@ describe('the transformer model', () => {
     expect(rr.gradTraces[0]['grad.prediction'].data[0]).toBeCloseTo(y - 0.5, 15);
     expect(rr.forwards[0].trace['loss'].data[0]).toBeCloseTo(0.5 * (y - 0.5) ** 2, 15);
     expect(rr.gradTraces[0]['grad.input.W_in'].shape).toEqual([2, 4]);
+  });
+
+  it('backward returns a gradient trace only when asked (the parameter gradients are the same either way)', () => {
+    for (const c of [makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 2, seqLen: 3 }), makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 2 })]) {
+      const p = initParams(c, 7);
+      const ex: Example = c.input === 'tokens' ? { tokens: [1, 2, 0], target: 3 } : { inputs: [[1, -1], [0.5, 2]], target: [0.25] };
+      const f = forward(c, p, ex);
+      const [quiet, traced] = [zerosLike(c), zerosLike(c)];
+      expect(backward(c, p, f, quiet)).toEqual({});
+      expect(Object.keys(backward(c, p, f, traced, 1, true)).length).toBeGreaterThan(0);
+      for (const s of paramSpecs(c)) expect(Array.from(quiet[s.name]), s.name).toEqual(Array.from(traced[s.name]));
+    }
+  });
+
+  it('continuous input: the gradient of W_in and b_in agrees with central differences', () => {
+    const c = makeConfig({ input: 'continuous', inDim: 3, head: 'regression', outDim: 2, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3 });
+    const { rep } = checkModel(c, 9, undefined);
+    for (const name of ['input.W_in', 'input.b_in']) {
+      const t = rep.tensors.find((t) => t.name === name);
+      expect(t?.checked, name).toBeGreaterThan(0);
+      expect(t!.normRelError, name).toBeLessThanOrEqual(FD_TOLERANCE);
+    }
   });
 
   it('rejects tokens outside the vocabulary and sequences longer than seqLen', () => {

@@ -103,3 +103,39 @@ describe('a training step', () => {
     expect(() => trainStep(c, initParams(c, 1), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { trainable: ['nope'] })).toThrow(/unknown parameter nope/);
   });
 });
+
+describe('what batchGradients and trainStep return', () => {
+  it('traces gradients only when asked, and the traced path averages to the same gradients', () => {
+    const p = initParams(c, 4);
+    const plain = batchGradients(c, p, batch);
+    expect(plain.gradTraces).toEqual([]);
+    const traced = batchGradients(c, p, batch, true);
+    expect(traced.gradTraces).toHaveLength(batch.length);
+    for (const [name, g] of Object.entries(plain.grads)) {
+      const scale = Math.max(...g.map(Math.abs));
+      expect(scale, name).toBeGreaterThan(0);
+      g.forEach((x, i) => expect(Math.abs(traced.grads[name][i] - x), `${name}[${i}]`).toBeLessThanOrEqual(1e-14 * scale));
+    }
+    expect(trainStep(c, cloneParams(p), batch, createOptimizer({ kind: 'sgd', lr: 0.1 })).gradTraces).toEqual([]);
+    expect(trainStep(c, cloneParams(p), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { traceGrads: true }).gradTraces).toHaveLength(batch.length);
+  });
+
+  it('createOptimizer: sgd is W ← W − lr·g, momentum keeps its velocity across steps', () => {
+    const p = initParams(c, 5);
+    const { grads } = batchGradients(c, p, batch);
+    const names = Object.keys(grads);
+    const sgd = cloneParams(p);
+    createOptimizer({ kind: 'sgd', lr: 0.5 }).step(sgd, grads, names);
+    const mom = cloneParams(p);
+    const m = createOptimizer({ kind: 'momentum', lr: 0.5, beta: 0.9 });
+    m.step(mom, grads, names);
+    m.step(mom, grads, names);
+    for (const n of names) {
+      p[n].forEach((w, i) => {
+        expect(sgd[n][i]).toBe(w - 0.5 * grads[n][i]);
+        // two steps with the same g: v₁ = g, v₂ = 0.9g + g; W₂ = W − lr·g − lr·1.9g
+        expect(mom[n][i]).toBeCloseTo(w - 0.5 * grads[n][i] - 0.5 * (0.9 * grads[n][i] + grads[n][i]), 14);
+      });
+    }
+  });
+});

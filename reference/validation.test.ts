@@ -38,6 +38,7 @@ describe('makeConfig', () => {
     expect(() => makeConfig({ input: 'continuous', inDim: 0 })).toThrow('continuous input needs inDim >= 1');
     expect(() => makeConfig({ input: 'continuous', inDim: 1.5 })).toThrow('continuous input needs inDim >= 1');
     expect(() => makeConfig({ input: 'continuous', inDim: 2 })).not.toThrow();
+    expect(() => makeConfig({ input: 'continuous', inDim: 1 })).not.toThrow(); // one input feature is enough
     expect(() => makeConfig({ inDim: 0 })).not.toThrow(); // token input ignores inDim
     for (const eps of [0, -1e-5, Number.NaN]) expect(() => makeConfig({ lnEps: eps })).toThrow('lnEps must be positive');
   });
@@ -101,7 +102,11 @@ describe('the model rejects examples and targets it cannot use', () => {
     }
     expect(() => forward(reg, pr, { inputs: [[1, 2]], target: [1] })).toThrow('regression target must be a list of 2 numbers');
     expect(() => backward(reg, pr, forward(reg, pr, { inputs: [[1, 2]], target: 3 }), zerosLike(reg))).toThrow('regression target must be a list of 2 numbers');
-    expect(() => backward(reg, pr, forward(reg, pr, { inputs: [[1, 2]], target: [1] }), zerosLike(reg))).toThrow('regression target must be a list of 2 numbers');
+    for (const target of [[1], [1, 2, 3]]) {
+      const f = forward(reg, pr, { inputs: [[1, 2]] }); // forward alone would reject the target first
+      f.example = { inputs: [[1, 2]], target };
+      expect(() => backward(reg, pr, f, zerosLike(reg))).toThrow('regression target must be a list of 2 numbers');
+    }
     const none = makeConfig({ ...c, head: 'none' });
     const pn = initParams(none, 1);
     expect(() => backward(none, pn, forward(none, pn, { tokens: [1] }), zerosLike(none))).toThrow('a model without a head has no loss to differentiate');
