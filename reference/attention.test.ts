@@ -162,3 +162,29 @@ describe('self-attention layer', () => {
     expect(Array.from(trace.V)).toEqual(Array.from(dV));
   });
 });
+
+describe('multi-head attention is its heads side by side', () => {
+  it('each head, run alone on its columns, gives the same context columns and the same gradient traces; context is overwritten', () => {
+    const [T, dk, heads] = [3, 2, 2];
+    const d = heads * dk;
+    const s: AttentionShape = { T, d, heads, causal: true };
+    const [Q, K, V, dC] = [1, 2, 3, 4].map((seed) => randomArray(T * d, seed));
+    const context = new Float64Array(T * d).fill(Number.NaN); // a reused buffer: attention must overwrite it
+    const cache = attentionForward(context, Q, K, V, s);
+    const out = { weights: new Float64Array(heads * T * T), scaled: new Float64Array(heads * T * T), scores: new Float64Array(heads * T * T) };
+    const zeros = () => new Float64Array(T * d);
+    attentionBackward(zeros(), zeros(), zeros(), dC, Q, K, V, cache, s, out);
+    const cols = (M: Float64Array, h: number) => Float64Array.from({ length: T * dk }, (_, i) => M[Math.floor(i / dk) * d + h * dk + (i % dk)]);
+    for (let h = 0; h < heads; h++) {
+      const one: AttentionShape = { T, d: dk, heads: 1, causal: true };
+      const [q, k, v] = [cols(Q, h), cols(K, h), cols(V, h)];
+      const c1 = new Float64Array(T * dk);
+      const cache1 = attentionForward(c1, q, k, v, one);
+      expect(Array.from(cols(context, h))).toEqual(Array.from(c1));
+      const out1 = { weights: new Float64Array(T * T), scaled: new Float64Array(T * T), scores: new Float64Array(T * T) };
+      const z = () => new Float64Array(T * dk);
+      attentionBackward(z(), z(), z(), cols(dC, h), q, k, v, cache1, one, out1);
+      for (const name of ['weights', 'scaled', 'scores'] as const) expect(Array.from(out[name].subarray(h * T * T, (h + 1) * T * T)), `${name} of head ${h}`).toEqual(Array.from(out1[name]));
+    }
+  });
+});

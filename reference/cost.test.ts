@@ -48,4 +48,17 @@ describe('model cost', () => {
     expect(kept).toBeLessThanOrEqual(tracedNumbers + 2 * c.layers * 2 * c.seqLen); // the trace omits only LN's row statistics
     expect(trainingMemory(c, kept)).toEqual({ parameters: countParams(c), gradients: countParams(c), adamState: 2 * countParams(c), activations: kept });
   });
+
+  it('counts a forward without a head or an FFN as the model performs it, and token input ignores inDim', () => {
+    const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 0, layers: 2, seqLen: 3, head: 'none' });
+    counted.flops = 0;
+    forward(c, initParams(c, 3), { tokens: [1, 2, 3] });
+    expect(counted.flops).toBe(forwardFlops(c).total);
+    expect(forwardFlops(c).inputAndHead).toBe(0);
+    const withInDim = makeConfig({ ...c, inDim: 3 });
+    expect(forwardFlops(withInDim)).toEqual(forwardFlops(c));
+    const headed = makeConfig({ ...c, head: 'classification', outDim: 5 });
+    expect(backwardFlops(makeConfig({ ...headed, inDim: 3 }))).toEqual(backwardFlops(headed));
+  });
 });
+

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeConfig, STAGE10_CONFIG } from './config.js';
 import { cloneParams, countParams, initParams, paramSpecs, sizeOf, zerosLike } from './params.js';
+import { mulberry32, normal } from './prng.js';
 
 describe('parameters', () => {
   it('counts what the Stage 10 model allocates: embeddings, 2 × (W_Q,W_K,W_V,W_O + FFN with biases + 2 layer norms), output weights and bias', () => {
@@ -88,5 +89,18 @@ describe('parameters', () => {
   it('rejects inconsistent configurations', () => {
     expect(() => makeConfig({ dModel: 10, heads: 4 })).toThrow(/not divisible/);
     expect(() => makeConfig({ vocab: 0 })).toThrow(/vocab must be a positive integer/);
+  });
+});
+
+describe('the initialisation stream', () => {
+  it('draws the tensors in spec order from one normal stream, each taking exactly its own entries', () => {
+    const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 6, layers: 2, seqLen: 3 });
+    const randn = normal(mulberry32(42));
+    const p = initParams(c, 42);
+    for (const s of paramSpecs(c)) {
+      const std = s.init === 'xavier' ? Math.sqrt(2 / (s.shape[0] + s.shape[1])) : 1;
+      const replay = Array.from(p[s.name], () => (s.init === 'ones' ? 1 : s.init === 'normal' || s.init === 'xavier' ? std * randn() : 0));
+      expect(Array.from(p[s.name]), s.name).toEqual(replay);
+    }
   });
 });
