@@ -250,7 +250,7 @@ export function renderOpsReadme(r: OpsTrainResult): string {
   return `# The operations task (Stage 10)
 
 Produced by \`${recipe.command ?? 'trainOps(...)'}\` (${runs}Node ${process.version}, ${recipe.threads} thread(s), ${(r.elapsedMs / 1000).toFixed(0)} s wall).
-The recipe is in \`spec/ops-task.md\` and in \`ops.json\` (\`recipe\`); every figure below is measured by that run.
+The recipe is in \`spec/ops-task.md\` and in \`ops.json\` (\`recipe\`); every figure below is measured by that command.
 ${recipe.split.train} training and ${recipe.split.validation} validation sequences; the Stage 10 model (102,036 parameters), Adam 0.001, batches of 32.
 
 **Seed ${r.seed}** (the plots' run). **99% validation accuracy**: ${r.reached99 ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run` : 'not reached'}.
@@ -294,7 +294,7 @@ function renderSpread(r: OpsTrainResult): string {
     ['first epoch at 99% validation accuracy', show(at(range, 'reached99', 'epoch'), String)],
   ];
   if (profileAt10 >= 0) {
-    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings']) rows.push([`epoch 10 mean |∂${k}|`, show(at(range, 'profiles', profileAt10, k))]);
+    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings']) rows.push([`epoch 10 mean \\|∂${k}\\|`, show(at(range, 'profiles', profileAt10, k))]);
     rows.push(['epoch 10 ReLU zeroes (block 1; block 2)', show(at(range, 'profiles', profileAt10, 'reluZeroFraction'), pct)]);
   }
   return `**Over seeds ${r.seeds.join(', ')}** (min – max over the ${r.runs.length} runs; each seed draws its own split, initial weights and batch order; these ranges are what the fixtures report):
