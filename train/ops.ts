@@ -238,13 +238,14 @@ async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrai
   }
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const sig3 = (x: number) => x.toPrecision(3);
+
 /** A short report of a run, every figure taken from its result. */
 export function renderOpsReadme(r: OpsTrainResult): string {
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const at = (n: number) => r.epochs.find((e) => e.epoch === n);
   const rows = [0, 1, 2, 3, 5, 10, 20, 50, 100, 200].map(at).filter((e): e is EpochRecord => !!e);
   if (!rows.some((e) => e.epoch === r.final.epoch)) rows.push(r.final);
-  const g = (x: number) => x.toPrecision(3);
   const recipe = r.recipe as { command: string | null; threads: number; split: { train: number; validation: number } };
   const runs = r.runs.length > 1 ? `${r.runs.length} runs, seeds ${r.seeds.join(', ')}; ` : '';
   return `# The operations task (Stage 10)
@@ -254,11 +255,11 @@ The recipe is in \`spec/ops-task.md\` and in \`ops.json\` (\`recipe\`); every fi
 ${recipe.split.train} training and ${recipe.split.validation} validation sequences; the Stage 10 model (102,036 parameters), Adam 0.001, batches of 32.
 
 **Seed ${r.seed}** (the plots' run). **99% validation accuracy**: ${r.reached99 ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run` : 'not reached'}.
-Final (epoch ${r.final.epoch}): validation accuracy ${pct(r.final.validationAccuracy)}, loss ${g(r.final.validationLoss)}.
+Final (epoch ${r.final.epoch}): validation accuracy ${pct(r.final.validationAccuracy)}, loss ${sig3(r.final.validationLoss)}.
 
 | epoch | train loss | train accuracy | validation loss | validation accuracy |
 | --- | --- | --- | --- | --- |
-${rows.map((e) => `| ${e.epoch} | ${g(e.trainLoss)} | ${pct(e.trainAccuracy)} | ${g(e.validationLoss)} | ${pct(e.validationAccuracy)} |`).join('\n')}
+${rows.map((e) => `| ${e.epoch} | ${sig3(e.trainLoss)} | ${pct(e.trainAccuracy)} | ${sig3(e.validationLoss)} | ${pct(e.validationAccuracy)} |`).join('\n')}
 
 Epoch 0 is the initialisation (its "train" figures are an evaluation); later train figures are those of the
 batches as they were seen during the epoch. The document's figures (epoch 10: 1.85, 50: 0.45, 100: 0.12, 200:
@@ -268,7 +269,7 @@ batches as they were seen during the epoch. The document's figures (epoch 10: 1.
 
 | epoch | ∂logits | ∂W_output | ∂final_repr | ∂Block2 params | ∂Block1 params | ∂embeddings | ReLU zeroes (block 1, 2) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${r.profiles.map((p) => `| ${p.epoch} | ${g(p.logits)} | ${g(p.W_output)} | ${g(p.final_repr)} | ${g(p.block2_params)} | ${g(p.block1_params)} | ${g(p.embeddings)} | ${p.reluZeroFraction.map(pct).join(', ')} |`).join('\n')}
+${r.profiles.map((p) => `| ${p.epoch} | ${sig3(p.logits)} | ${sig3(p.W_output)} | ${sig3(p.final_repr)} | ${sig3(p.block2_params)} | ${sig3(p.block1_params)} | ${sig3(p.embeddings)} | ${p.reluZeroFraction.map(pct).join(', ')} |`).join('\n')}
 
 ${r.runs.length > 1 ? renderSpread(r) : ''}Plots (seed ${r.seed}): \`ops-loss.svg\`, \`ops-accuracy.svg\`, \`ops-attention.svg\` (block 2's attention on ${r.attentionExample.text}, mean of the heads).
 `;
@@ -278,13 +279,11 @@ ${r.runs.length > 1 ? renderSpread(r) : ''}Plots (seed ${r.seed}): \`ops-loss.sv
 function renderSpread(r: OpsTrainResult): string {
   const range = r.range as Record<string, Spread>;
   const at = (s: Spread, ...keys: (string | number)[]): Spread => keys.reduce<Spread>((v, k) => (v && typeof v === 'object' ? ((v as Record<string, Spread>)[k] ?? null) : null), s);
-  const g = (x: number) => x.toPrecision(3);
-  const show = (s: Spread, f: (x: number) => string = g): string => {
+  const show = (s: Spread, f: (x: number) => string = sig3): string => {
     if (!Array.isArray(s)) return 'not in every run';
     if (typeof s[0] === 'number') return `${f(s[0])} – ${f(s[1] as number)}`;
     return (s as Spread[]).map((x) => show(x, f)).join('; ');
   };
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const profileAt10 = r.runs[0].profiles.findIndex((p) => p.epoch === 10);
   const rows: [string, string][] = [
     ['epoch 0 validation loss', show(at(range, 'epochs', 0, 'validationLoss'))],

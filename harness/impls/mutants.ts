@@ -38,6 +38,13 @@ function addInto(dst: Float64Array, src: Float64Array): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];
 }
 
+/** dst[m×n] += A[m×k] · B[k×n], untransposed (the mistake of the transpose mutants) */
+function addProduct(dst: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number): void {
+  const product = new Float64Array(m * n);
+  matmulForward(product, A, B, m, k, n);
+  addInto(dst, product);
+}
+
 /** One row's means over n features of a[j]·b[j]. */
 const rowMean = (n: number, f: (j: number) => number): number => {
   let s = 0;
@@ -128,11 +135,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
-        attentionKeyGrad(dK, dS, _Q, K, T, dk) {
-          const wrong = new Float64Array(T * dk);
-          matmulForward(wrong, dS, K, T, T, dk);
-          addInto(dK, wrong);
-        },
+        attentionKeyGrad: (dK, dS, _Q, K, T, dk) => addProduct(dK, dS, K, T, T, dk),
       },
     }),
   },
@@ -142,11 +145,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
-        attentionValueGrad(dV, A, dC, T, dk) {
-          const wrong = new Float64Array(T * dk);
-          matmulForward(wrong, A, dC, T, T, dk);
-          addInto(dV, wrong);
-        },
+        attentionValueGrad: (dV, A, dC, T, dk) => addProduct(dV, A, dC, T, T, dk),
       },
     }),
   },
