@@ -2,10 +2,10 @@
 // trace path a fixture's claims name, and the exact value of every `expr`. Regenerating reports each value
 // that moved and by how much, so a change to the reference cannot silently move its own expected values.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { tensor, type Tensor } from '../reference/tensor.js';
 import { exactValue } from './audit/expr.js';
-import type { Claim, LoadedFixture, Problem } from './fixture.js';
+import type { Claim, LoadedFixture, Printed, Problem, ValueRef } from './fixture.js';
 import type { Implementation } from './implementation.js';
 import { FIXTURE_DIR, ROOT } from './load.js';
 import { runScenario } from './run-scenario.js';
@@ -108,9 +108,129 @@ export const asTensor = (v: { shape: number[]; data: number[] }): Tensor => tens
 
 export const goldenPath = (fixtureId: string): string => join(GOLDEN_DIR, `${fixtureId}.json`);
 
+/** A golden file's path as problems and errors name it (repository-relative). */
+const shownPath = (p: string): string => relative(ROOT, p) || p;
+
+/** Why a parsed golden file is not one, or null. */
+function goldenShapeError(g: unknown): string | null {
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) return 'not a JSON object';
+  const o = g as Record<string, unknown>;
+  for (const k of ['values', 'exprs'] as const) if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) return `no '${k}' object`;
+  for (const [key, v] of Object.entries(o.values as Record<string, unknown>)) {
+    const t = v as { shape?: unknown; data?: unknown } | null;
+    const shape = t?.shape;
+    const data = t?.data;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return `values['${key}'] has no shape (a list of sizes)`;
+    if (!Array.isArray(data) || !data.every((x) => typeof x === 'number')) return `values['${key}'] has no data (a list of numbers)`;
+    if (data.length !== shape.reduce((a: number, b: number) => a * b, 1)) return `values['${key}'] has ${data.length} numbers for shape [${shape}]`;
+  }
+  for (const [e, v] of Object.entries(o.exprs as Record<string, unknown>)) if (typeof v !== 'string') return `exprs['${e}'] is not a decimal string`;
+  return null;
+}
+
+/**
+ * The frozen expected values of a fixture: null when it has no golden file; throws an Error naming the file when
+ * the file cannot be read or is not a golden file (invalid JSON, or values without shape and data).
+ */
 export function readGolden(fixtureId: string): Golden | null {
   const p = goldenPath(fixtureId);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Golden) : null;
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read the golden file ${shownPath(p)}: ${(e as Error).message}`);
+  }
+  let g: unknown;
+  try {
+    g = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`the golden file ${shownPath(p)} is not valid JSON (${(e as Error).message}): delete it and run \`npx tconf golden\``);
+  }
+  const bad = goldenShapeError(g);
+  if (bad) throw new Error(`the golden file ${shownPath(p)} is not a golden file (${bad}): delete it and run \`npx tconf golden\``);
+  return g as Golden;
+}
+
+/** One value a claim reads from the golden file: an expression's exact value or a trace path's tensor. */
+interface Need {
+  field: string;
+  kind: 'exprs' | 'values';
+  key: string;
+  at?: number[];
+  /** The printed value whose shape must be the value's (value and count claims, as the audit compares them). */
+  printed?: Printed;
+}
+
+/**
+ * The golden values a claim reads, exactly as the audit (harness/audit/verdict.ts) and a conformance run
+ * (harness/runner.ts) read them through expectedTensor: a relation reads its operands, any other claim itself;
+ * an `expr` is read from the exprs, a `path` from the values; an unverifiable claim reads only a `path` it names.
+ */
+function goldenNeeds(c: Claim, i: number): Need[] {
+  const needs: Need[] = [];
+  const refs: [ValueRef, string][] = c.kind === 'relation' ? (c.of ?? []).map((o, j) => [o, `claims[${i}].of[${j}]`]) : [[c, `claims[${i}]`]];
+  for (const [r, where] of refs) {
+    if (c.kind === 'unverifiable' && r.path === undefined) continue;
+    const printed = c.kind === 'value' || c.kind === 'count' ? c.printed : undefined;
+    if (r.expr !== undefined) needs.push({ field: `${where}.expr`, kind: 'exprs', key: r.expr, printed });
+    else if (r.path !== undefined) needs.push({ field: `${where}.path`, kind: 'values', key: r.path, at: r.at, printed });
+  }
+  return needs;
+}
+
+const printedShape = (p: Printed): number[] => (typeof p === 'string' ? [] : [p.length, ...printedShape(p[0])]);
+
+/**
+ * Problems that would stop the audit or a run once the fixtures are loaded: a fixture whose claims read certified
+ * values but that has no golden file, a golden file that cannot be read, a value a claim reads that its golden
+ * file lacks, an `at` outside the value's shape, and a printed value shaped unlike its certified value. Fixtures
+ * whose claims read nothing (only unverifiable claims without a path) need no golden file.
+ */
+export function goldenProblems(fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null = readGolden): Problem[] {
+  const problems: Problem[] = [];
+  for (const lf of fixtures) {
+    const f = lf.fixture;
+    const needs = f.claims.flatMap((c, i) => goldenNeeds(c, i).map((n) => ({ c, n })));
+    if (!needs.length) continue;
+    const file = shownPath(goldenPath(f.id));
+    let g: Golden | null;
+    try {
+      g = goldenOf(f.id);
+    } catch (e) {
+      problems.push({ file: lf.file, line: 1, field: 'id', message: (e as Error).message });
+      continue;
+    }
+    if (!g) {
+      problems.push({ file: lf.file, line: 1, field: 'id', message: `no expected values for fixture '${f.id}' (${file} is missing): run \`npx tconf golden\`` });
+      continue;
+    }
+    for (const { c, n } of needs) {
+      const line = lf.claimLines[c.id] ?? 1;
+      const at = (field: string, message: string) => problems.push({ file: lf.file, line, field, message });
+      if (n.kind === 'exprs') {
+        if (typeof g.exprs[n.key] !== 'string') at(n.field, `no expected value for the expression '${n.key}' in ${file}: run \`npx tconf golden\``);
+        else if (n.printed !== undefined && typeof n.printed !== 'string') at(n.field.replace(/\.expr$/, '.printed'), `printed has shape [${printedShape(n.printed)}] but an expression's value is one number`);
+        continue;
+      }
+      const v = g.values[n.key];
+      if (!v) {
+        at(n.field, `no expected value for '${n.key}' in ${file}: run \`npx tconf golden\``);
+        continue;
+      }
+      let t: Tensor;
+      try {
+        t = n.at ? select(asTensor(v), n.at) : asTensor(v);
+      } catch (e) {
+        at(n.field.replace(/\.path$/, '.at'), `${(e as Error).message} (the value of '${n.key}')`);
+        continue;
+      }
+      if (n.printed !== undefined && printedShape(n.printed).join() !== t.shape.join()) {
+        at(n.field.replace(/\.(path|expr)$/, '.printed'), `printed has shape [${printedShape(n.printed)}] but the expected value of '${n.key}' has shape [${t.shape}]`);
+      }
+    }
+  }
+  return problems;
 }
 
 export function writeGolden(g: Golden): void {

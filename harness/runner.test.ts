@@ -74,7 +74,8 @@ describe('running the suite in process', () => {
   it('turns a throwing implementation into errors for that scenario only', async () => {
     const flaky: Implementation = { ...referenceImplementation, name: 'flaky', async run(s) { if (s.kind === 'ops') throw new Error('boom'); return referenceImplementation.run(s); } };
     const run = await runWith(flaky);
-    expect(run.results['a-matmul/product']).toMatchObject({ status: 'error', message: 'boom' });
+    expect(run.results['a-matmul/product']).toMatchObject({ status: 'error', message: 'scenario error: boom' });
+    expect(run.scenarioErrors).toEqual([{ fixture: 'a-matmul', message: 'boom', claims: 1 }]);
     expect(run.results['b-forward/probs'].status).toBe('pass');
   });
 });
@@ -108,7 +109,10 @@ describe('running an external process', () => {
   ])('%s costs only that scenario, with evidence, and the run goes on', async (mode, status, evidence) => {
     const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 1500 : 10_000));
     expect(run.results['b-forward/probs'].status).toBe(status);
-    expect(run.results['b-forward/probs'].message).toMatch(evidence);
+    // a scenario that could not run keeps its evidence once; a claim judged on a bad value carries its own
+    const evidenceText = status === 'error' && run.scenarioErrors.length ? run.scenarioErrors[0].message : run.results['b-forward/probs'].message;
+    expect(evidenceText).toMatch(evidence);
+    expect(run.scenarioErrors.map((e) => e.fixture)).toEqual(status === 'error' && !mode.startsWith('wrong-shape') ? ['b-forward'] : []);
     expect(run.results['a-matmul/product'].status).toBe('pass');
     expect(run.results['c-train/grad'].status).toBe('pass');
     expect(run.results['c-train/improved'].status).toBe('pass');

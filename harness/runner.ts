@@ -8,8 +8,9 @@ import type { Claim, LoadedFixture } from './fixture.js';
 import type { Golden } from './golden.js';
 import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
 import { callInputs, materialize, runScenario } from './run-scenario.js';
-import { OPS, type OpName, type Scenario } from './scenario.js';
+import type { OpName, Scenario } from './scenario.js';
 import { select } from './tensors.js';
+import { truncate } from './bounded.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'error' | 'not-applicable';
 
@@ -36,13 +37,34 @@ export interface RunOptions {
   filter?: string[];
   overrides?: Overrides;
   onFixture?: (impl: string, fixture: string) => void;
+  /** The name this run goes by in the reports (default the implementation's own), so that two share none. */
+  label?: string;
+  /** Asked before each scenario; true stops the run there (an interrupt), keeping the results so far. */
+  shouldStop?: () => boolean;
+}
+
+/** A scenario that could not be run: its evidence, kept once (its claims carry only the first line). */
+export interface ScenarioError {
+  fixture: string;
+  message: string;
+  /** How many claims it cost. */
+  claims: number;
 }
 
 export interface ImplementationRun {
   info: ImplementationInfo;
-  /** Claim id → result. */
+  /** Claim id → result (a null-prototype object: ids are data, never prototype keys). */
   results: Record<string, ClaimResult>;
+  scenarioErrors: ScenarioError[];
+  /** False when the run was stopped before its last scenario. */
+  complete: boolean;
 }
+
+/** An empty string-keyed record with no prototype, so that no key (`__proto__`, `constructor`) is special. */
+export const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/** The line a claim carries for a scenario error: the evidence's first line, short. */
+const SCENARIO_ERROR_LINE = 300;
 
 /** The claims of a fixture that the filter keeps. */
 export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
@@ -55,7 +77,8 @@ const refsOf = (c: Claim) => (c.kind === 'relation' ? (c.of ?? []) : [c]).filter
 
 function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions): Tolerance {
   let tol: Tolerance = { ...PROFILES[o.profile], ...c.tolerance };
-  for (const [glob, t] of Object.entries(o.overrides?.[impl] ?? {})) if (picomatch.isMatch(`${fixtureId}/${c.id}`, glob)) tol = { ...tol, ...t };
+  const mine = o.overrides && Object.hasOwn(o.overrides, impl) ? o.overrides[impl] : {};
+  for (const [glob, t] of Object.entries(mine)) if (picomatch.isMatch(`${fixtureId}/${c.id}`, glob)) tol = { ...tol, ...t };
   return tol;
 }
 
@@ -63,10 +86,8 @@ function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions):
  * The first trace name a claim reads (directly, or through a `then:` call's inputs) that the implementation does
  * not declare it produces, or null.
  */
-function untracedName(impl: ImplementationInfo, c: Claim, inputs: Record<string, string[]>): string | null {
-  const globs = impl.capabilities.trace;
-  if (!globs) return null;
-  const match = picomatch(globs);
+function untracedName(match: ((name: string) => boolean) | null, c: Claim, inputs: Record<string, string[]>): string | null {
+  if (!match) return null;
   for (const r of refsOf(c)) {
     const paths = [r.path!, ...(inputs[r.path!.split('/')[0]] ?? [])];
     for (const p of paths) {
@@ -114,11 +135,20 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
 export async function runImplementation(
   impl: Implementation, fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null, o: RunOptions,
 ): Promise<ImplementationRun> {
-  const results: Record<string, ClaimResult> = {};
+  const name = o.label ?? impl.name;
+  const results = record<ClaimResult>();
+  const scenarioErrors: ScenarioError[] = [];
+  // Compiled once; an implementation's globs were checked when it declared them.
+  const traced = impl.capabilities.trace ? picomatch(impl.capabilities.trace) : null;
+  let complete = true;
   for (const lf of fixtures) {
     const f = lf.fixture;
     const claims = selectClaims(lf, o.filter);
     if (!claims.length) continue;
+    if (o.shouldStop?.()) {
+      complete = false;
+      break;
+    }
     o.onFixture?.(impl.name, f.id);
     const measured = f.scenario.kind === 'measurement';
     const involved = measured ? [] : claims.filter((c) => refsOf(c).length > 0);
@@ -135,17 +165,18 @@ export async function runImplementation(
     try {
       trace = await runScenario(impl, scenario, [...new Set(involved.flatMap((c) => refsOf(c).map((r) => r.path!)))]);
     } catch (e) {
-      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: (e as Error).message, operands: [] };
+      const message = truncate(String((e as Error)?.message ?? e));
+      scenarioErrors.push({ fixture: f.id, message, claims: involved.length });
+      const line = truncate(message.split('\n')[0], SCENARIO_ERROR_LINE);
+      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
       continue;
     }
     const golden = goldenOf(f.id);
     const inputs = callInputs(scenario);
     for (const c of involved) {
-      const untraced = untracedName(impl, c, inputs);
-      results[`${f.id}/${c.id}`] = untraced ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] } : judge(c, trace, golden, toleranceFor(c, f.id, impl.name, o));
+      const untraced = untracedName(traced, c, inputs);
+      results[`${f.id}/${c.id}`] = untraced ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] } : judge(c, trace, golden, toleranceFor(c, f.id, name, o));
     }
   }
-  return { info: { name: impl.name, version: impl.version, language: impl.language, capabilities: impl.capabilities }, results };
+  return { info: { name, version: impl.version, language: impl.language, capabilities: impl.capabilities }, results, scenarioErrors, complete };
 }
-
-export const ALL_OPS = Object.keys(OPS) as OpName[];

@@ -24,9 +24,21 @@ const FUNCTIONS = ['exp', 'ln', 'log', 'sqrt', 'max', 'min', 'sum', 'exact'] as 
 type Fn = (typeof FUNCTIONS)[number];
 const ARITY: Record<Fn, [number, number]> = { exp: [1, 1], ln: [1, 1], log: [1, 1], sqrt: [1, 1], max: [1, Infinity], min: [1, Infinity], sum: [1, Infinity], exact: [1, 1] };
 
+/** The longest expression the parser reads, in characters (a worksheet line is a few dozen). */
+export const MAX_EXPR_LENGTH = 10_000;
+/**
+ * The deepest nesting of parentheses, function calls, signs and powers the parser follows, and the greatest
+ * height of the syntax tree it builds (each operator of a chain such as 1 + 2 + 3 adds a level): the
+ * evaluators recurse over the tree.
+ */
+export const MAX_EXPR_DEPTH = 200;
+
+/** The source as an error quotes it: a long one is cut to its first 80 characters. */
+const quoted = (source: string) => (source.length > 120 ? `${source.slice(0, 80)}… (${source.length} characters)` : source);
+
 export class ExprError extends Error {
   constructor(message: string, readonly source: string, readonly pos: number) {
-    super(`${message} at column ${pos + 1} of "${source}"`);
+    super(`${message} at column ${pos + 1} of "${quoted(source)}"`);
   }
 }
 
@@ -69,8 +81,21 @@ function tokenize(src: string): Token[] {
 
 /** Parses a worksheet line into a syntax tree; throws ExprError with the column on anything else. */
 export function parse(src: string): Node {
+  if (src.length > MAX_EXPR_LENGTH) throw new ExprError(`expression of ${src.length} characters, more than the ${MAX_EXPR_LENGTH} allowed`, src, MAX_EXPR_LENGTH);
   const toks = tokenize(src);
   let k = 0;
+  // Every recursion of the parser (a parenthesis, a function's arguments, a sign, an exponent) passes through
+  // unary(), so counting its depth bounds the stack.
+  let depth = 0;
+  // The height of each node built; a tree higher than the limit is refused before anything recurses over it.
+  const heights = new WeakMap<Node, number>();
+  const h = (n: Node) => heights.get(n) ?? 1;
+  const built = <N extends Node>(n: N, pos: number, ...children: Node[]): N => {
+    const height = 1 + Math.max(0, ...children.map(h));
+    if (height > MAX_EXPR_DEPTH) throw new ExprError(`more than ${MAX_EXPR_DEPTH} operations deep (each function call, sign, power and chained operator adds a level; write a long sum as sum(…))`, src, pos);
+    heights.set(n, height);
+    return n;
+  };
   const peek = () => toks[k];
   const fail = (msg: string): never => {
     throw new ExprError(msg, src, peek()?.pos ?? src.length);
@@ -82,7 +107,8 @@ export function parse(src: string): Node {
       const t = peek();
       if (t?.kind === 'op' && (t.text === '+' || t.text === '-')) {
         k++;
-        a = { type: 'bin', op: t.text, a, b: term() };
+        const b = term();
+        a = built({ type: 'bin', op: t.text, a, b }, t.pos, a, b);
       } else return a;
     }
   };
@@ -92,18 +118,31 @@ export function parse(src: string): Node {
       const t = peek();
       if (t?.kind === 'op' && (t.text === '*' || t.text === '/')) {
         k++;
-        a = { type: 'bin', op: t.text, a, b: unary() };
+        const b = unary();
+        a = built({ type: 'bin', op: t.text, a, b }, t.pos, a, b);
       } else return a;
     }
   };
   const unary = (): Node => {
-    if (eat('-')) return { type: 'neg', x: unary() };
-    if (eat('+')) return unary();
-    return power();
+    if (++depth > MAX_EXPR_DEPTH) fail(`nested more than ${MAX_EXPR_DEPTH} levels deep (parentheses, function calls, signs and powers)`);
+    try {
+      const sign = peek()?.pos ?? src.length;
+      if (eat('-')) {
+        const x = unary();
+        return built({ type: 'neg', x }, sign, x);
+      }
+      if (eat('+')) return unary();
+      return power();
+    } finally {
+      depth--;
+    }
   };
   const power = (): Node => {
     const base = atom();
-    return eat('^') ? { type: 'bin', op: '^', a: base, b: unary() } : base;
+    const caret = peek()?.pos ?? src.length;
+    if (!eat('^')) return base;
+    const b = unary();
+    return built({ type: 'bin', op: '^', a: base, b }, caret, base, b);
   };
   const atom = (): Node => {
     const t = peek();
@@ -121,7 +160,7 @@ export function parse(src: string): Node {
       const fn = t.text as Fn;
       const [lo, hi] = ARITY[fn];
       if (args.length < lo || args.length > hi) throw new ExprError(`${fn} takes ${lo === hi ? lo : `${lo} or more`} argument(s), got ${args.length}`, src, t.pos);
-      return { type: 'call', fn, args, pos: t.pos };
+      return built({ type: 'call', fn, args, pos: t.pos }, t.pos, ...args);
     }
     if (eat('(')) {
       const e = expr();

@@ -1,7 +1,8 @@
 // The `tconf` command line.
 import { Command } from 'commander';
 import { printBookExamples } from '../book-examples.js';
-import { runCommand, UsageError, type RunCommandOptions } from './run.js';
+import { runCommand, type RunCommandOptions } from './run.js';
+import { EXIT, UsageError } from './usage.js';
 import { trainCommand, type TrainCommandOptions } from './train.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,20 +10,31 @@ import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
 import { auditFixtures } from '../audit/verdict.js';
 import { listClaims } from '../claims.js';
 import { formatProblem } from '../fixture.js';
-import { computeGolden, diffGolden, readGolden, writeGolden } from '../golden.js';
+import { computeGolden, diffGolden, goldenProblems, readGolden, writeGolden } from '../golden.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { loadFixtures } from '../load.js';
 import { mutantTable, renderMutantTable } from '../mutant-table.js';
 
-/** Exit codes: 0 success, 1 conformance failures, 2 usage or fixture errors. */
-export const EXIT = { ok: 0, failures: 1, usage: 2 } as const;
+export { EXIT } from './usage.js';
 
-function loadOrExit(only?: string) {
+/**
+ * The fixtures, or exit 2 listing every problem. `needGolden`: the command reads expected values, so a
+ * missing or unreadable golden file is a problem too (reported here, before anything runs).
+ */
+function loadOrExit(only?: string, needGolden = true) {
   const r = loadFixtures(undefined, only);
-  if (r.problems.length) {
-    for (const p of r.problems) console.error(formatProblem(p));
-    console.error(`${r.problems.length} fixture problem(s)`);
+  let problems = r.problems;
+  if (!problems.length && needGolden) {
+    try {
+      problems = goldenProblems(r.fixtures);
+    } catch (e) {
+      problems = [{ file: 'fixtures/golden', line: 1, field: '', message: (e as Error).message }];
+    }
+  }
+  if (problems.length) {
+    for (const p of problems) console.error(formatProblem(p));
+    console.error(`${problems.length} fixture problem(s)`);
     process.exit(EXIT.usage);
   }
   return r.fixtures;
@@ -45,6 +57,7 @@ program
   .option('--baseline <file>', 'known failures per implementation: fail only on new ones')
   .option('--update-baseline', 'rewrite the baseline with this run\'s failures')
   .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
+  .option('--max-line-bytes <n>', 'longest line an external implementation may send (default 256 MiB)')
   .option('--overrides <file>', 'YAML: implementation → { claim glob → { atol, rtol } }')
   .option('--no-progress', 'no progress bar')
   .action(async (o: RunCommandOptions) => {
@@ -69,7 +82,7 @@ program
   .description('schema-check the fixtures only (file, line and field for every problem)')
   .option(...FILES)
   .action((o: { files?: string }) => {
-    const fixtures = loadOrExit(o.files);
+    const fixtures = loadOrExit(o.files, false);
     console.log(`${fixtures.length} fixture(s), ${fixtures.reduce((n, f) => n + f.fixture.claims.length, 0)} claim(s): valid`);
   });
 
@@ -79,7 +92,7 @@ program
   .option('--json', 'one JSON document on stdout')
   .option(...FILES)
   .action((o: { json?: boolean; files?: string }) => {
-    const rows = listClaims(loadOrExit(o.files), readGolden);
+    const rows = listClaims(loadOrExit(o.files, false), readGolden); // a claim with no frozen value lists as null
     if (o.json) return void process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
     for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.section ?? ''}\t${JSON.stringify(r.printed)}\t${r.expected_verdict}`);
     console.log(`${rows.length} claim(s)`);
@@ -91,7 +104,7 @@ program
   .option('--check', 'only report differences; exit 1 if the frozen values are stale')
   .option(...FILES)
   .action(async (o: { check?: boolean; files?: string }) => {
-    const fixtures = loadOrExit(o.files);
+    const fixtures = loadOrExit(o.files, false);
     let stale = 0;
     let problems = 0;
     for (const lf of fixtures) {
@@ -99,7 +112,18 @@ program
       for (const p of r.problems) console.error(formatProblem(p));
       problems += r.problems.length;
       if (!r.golden) continue;
-      const changes = diffGolden(readGolden(lf.fixture.id), r.golden);
+      let previous;
+      try {
+        previous = readGolden(lf.fixture.id);
+      } catch (e) {
+        if (o.check) {
+          console.error((e as Error).message);
+          problems++;
+          continue;
+        }
+        previous = null; // unreadable: rewritten from scratch
+      }
+      const changes = diffGolden(previous, r.golden);
       for (const c of changes) {
         const by = c.change === 'changed' ? ` by max abs ${c.maxAbs?.toExponential(3)}, max rel ${c.maxRel?.toExponential(3)}` : '';
         console.log(`${lf.fixture.id}: ${c.key} ${c.change}${by}`);
@@ -154,7 +178,7 @@ program
       console.error(`tconf mutants: unknown mutant(s) ${unknown.join(', ')} (known: ${MUTANT_NAMES.join(', ')})`);
       process.exit(EXIT.usage);
     }
-    const table = await mutantTable(loadOrExit(), readGolden, o.only ?? MUTANT_NAMES);
+    const table = await mutantTable(loadOrExit(undefined, false), readGolden, o.only ?? MUTANT_NAMES);
     if (o.json) process.stdout.write(`${JSON.stringify(table, null, 1)}\n`);
     else {
       console.log(renderMutantTable(table));
@@ -185,4 +209,10 @@ program
     }
   });
 
-await program.parseAsync(process.argv);
+// A bug of ours must not read as "conformance failures" (exit 1): it is reported as such, with exit 2.
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  console.error(`tconf: internal error: ${(e as Error)?.stack ?? String(e)}`);
+  process.exitCode = EXIT.usage;
+}

@@ -1,21 +1,29 @@
 // `tconf run`: the fixtures against one or more implementations, reports written, exit code for CI.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Everything the user hands in (flags, baseline, overrides, report directory) is checked before the first
+// implementation starts; an interrupt stops the run at the next scenario and still writes what ran.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
+import picomatch from 'picomatch';
 import pc from 'picocolors';
-import { parse as parseYaml } from 'yaml';
 import { auditFixtures } from '../audit/verdict.js';
-import { compareToBaseline, readBaseline, writeBaseline } from '../baseline.js';
+import { compareToBaseline, nextBaseline, type Baseline } from '../baseline.js';
+import { forTerminal, nameProblem, truncate } from '../bounded.js';
 import { PROFILES, type ProfileName } from '../compare.js';
-import type { Implementation } from '../implementation.js';
-import { resolveImplementation } from '../impls/registry.js';
 import { readGolden } from '../golden.js';
 import type { LoadedFixture } from '../fixture.js';
+import type { Implementation } from '../implementation.js';
+import { MUTANT_NAMES } from '../impls/mutants.js';
+import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
+import { KNOWN, resolveImplementation } from '../impls/registry.js';
 import { buildReport, type RunReport } from '../report/build.js';
 import { renderHtml } from '../report/html.js';
 import { renderJUnit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { runImplementation, selectClaims, type ImplementationRun, type Overrides } from '../runner.js';
+import { ensureWritableDir, markRunStarted, writeFileAtomically, writeFileSet } from '../report/write.js';
+import { record, runImplementation, selectClaims, type ImplementationRun, type Overrides } from '../runner.js';
+import { EXIT, UsageError } from './usage.js';
+import { readUserFile } from './user-files.js';
 
 export interface RunCommandOptions {
   impl: string[];
@@ -25,38 +33,100 @@ export interface RunCommandOptions {
   baseline?: string;
   updateBaseline?: boolean;
   timeout: string;
+  maxLineBytes?: string;
   overrides?: string;
   progress: boolean;
 }
 
 export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-class UsageError extends Error {}
+/** Longest implementation name a report will carry (a name is a table heading, a JUnit class, a file key). */
+export const MAX_NAME_LENGTH = 100;
+/** The largest line an implementation may send is bounded by what one JavaScript string can hold. */
+const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
 
+/** Reads and checks `--overrides`: the schema, then every claim glob compiled once. */
 function readOverrides(file?: string): Overrides | undefined {
   if (!file) return undefined;
-  const o = parseYaml(readFileSync(file, 'utf8')) as Overrides;
-  if (!o || typeof o !== 'object') throw new UsageError(`${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
+  const o = readUserFile(file, 'overrides.schema.json', 'overrides file') as Overrides;
+  if (!o || typeof o !== 'object') throw new UsageError(`overrides file ${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
+  for (const [impl, globs] of Object.entries(o)) {
+    for (const glob of Object.keys(globs)) {
+      try {
+        picomatch(glob);
+      } catch (e) {
+        throw new UsageError(`overrides file ${file}: ${impl}: '${truncate(glob, 80)}' is not a glob (${(e as Error).message})`);
+      }
+    }
+  }
   return o;
 }
 
-/** Writes JSON, JUnit XML, Markdown and HTML into the report directory; returns their paths. */
+/** Reads `--baseline`: a missing file is an error unless the run is to write it. */
+function readBaselineFile(file: string, willWrite: boolean): Baseline {
+  if (!existsSync(file)) {
+    if (willWrite) return { version: 1, known_failures: record() };
+    throw new UsageError(`--baseline ${file}: no such file (create it with --update-baseline)`);
+  }
+  return readUserFile(file, 'baseline.schema.json', 'baseline') as Baseline;
+}
+
+function parseTimeout(s: string): number {
+  const ms = Number(s) * 1000;
+  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be a number of seconds from 0.001 to ${MAX_TIMEOUT_MS / 1000} (got '${truncate(s, 40)}')`);
+  return ms;
+}
+
+function parseMaxLineBytes(s: string | undefined): number {
+  if (s === undefined) return DEFAULT_MAX_LINE_BYTES;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_LINE_BYTES_LIMIT) throw new UsageError(`--max-line-bytes must be a whole number of bytes from 1024 to ${MAX_LINE_BYTES_LIMIT} (got '${truncate(s, 40)}')`);
+  return n;
+}
+
+/**
+ * Checks the `--impl` words before anything starts. A word that names no implementation right after an
+ * `exec:` word is almost always that command's argument, split off because the value was not quoted.
+ */
+function checkImplWords(words: string[]): void {
+  const seen = new Set<string>();
+  words.forEach((w, i) => {
+    const known = (KNOWN as readonly string[]).includes(w) || w.startsWith('exec:') || (w.startsWith('mutant:') && MUTANT_NAMES.includes(w.slice(7)));
+    if (!known) {
+      if (w.startsWith('mutant:')) throw new UsageError(`--impl ${truncate(w, 80)}: no such mutant (see tconf mutants: ${MUTANT_NAMES.join(', ')})`);
+      const prev = words[i - 1];
+      const hint = prev?.startsWith('exec:') ? `; if it is an argument of '${truncate(prev, 80)}', quote the whole value: --impl "${truncate(`${prev} ${w}`, 120)}"` : '';
+      throw new UsageError(`unknown implementation '${truncate(w, 80)}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)${hint}`);
+    }
+    if (w.startsWith('exec:') && !w.slice(5).trim()) throw new UsageError('--impl exec: needs a command after the colon');
+    if (seen.has(w)) throw new UsageError(`--impl ${truncate(w, 80)} is given twice`);
+    seen.add(w);
+  });
+}
+
+/** A name no other implementation of this run has: the implementation's own, or it with a visible suffix. */
+function uniqueName(name: string, taken: Set<string>): string {
+  let label = name;
+  for (let k = 2; taken.has(label); k++) label = `${name} (${k})`;
+  taken.add(label);
+  return label;
+}
+
+/** Writes JSON, JUnit XML, Markdown and HTML into the report directory, as one set; returns their paths. */
 export function writeReports(report: RunReport, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files: Array<[string, string]> = [
-    ['report.json', `${JSON.stringify(report, null, 1)}\n`],
-    ['junit.xml', renderJUnit(report)],
-    ['summary.md', renderMarkdown(report)],
-    ['report.html', renderHtml(report)],
+  const formats: Array<[string, (r: RunReport) => string]> = [
+    ['report.json', (r) => `${JSON.stringify(r, null, 1)}\n`],
+    ['junit.xml', renderJUnit],
+    ['summary.md', renderMarkdown],
+    ['report.html', renderHtml],
   ];
-  for (const [name, text] of files) writeFileSync(join(dir, name), text);
-  return files.map(([name]) => join(dir, name));
+  return writeFileSet(dir, formats.map(([name, render]) => [name, render(report)]), `tconf run of ${report.date}`);
 }
 
 function summaryTable(report: RunReport): string {
   const rows = report.implementations.map((i) => {
     const c = report.summary[i.name].overall;
-    return [i.name, i.dtype, String(c.pass), String(c.fail), String(c.error), String(c.skip), String(c['not-applicable'])];
+    return [forTerminal(i.name), i.dtype, String(c.pass), String(c.fail), String(c.error), String(c.skip), String(c['not-applicable'])];
   });
   const head = ['implementation', 'dtype', 'pass', 'fail', 'error', 'skip', 'n/a'];
   const width = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
@@ -68,62 +138,129 @@ function summaryTable(report: RunReport): string {
   return [pc.bold(line(head)), ...rows.map(colour)].join('\n');
 }
 
-/** Runs the command; returns the exit code (0 all passed or only known failures, 1 conformance failures). */
-export async function runCommand(fixtures: LoadedFixture[], o: RunCommandOptions): Promise<number> {
-  if (o.profile && !(o.profile in PROFILES)) throw new UsageError(`unknown profile '${o.profile}' (float64, float32)`);
-  const timeoutMs = Number(o.timeout) * 1000;
-  if (!(timeoutMs > 0)) throw new UsageError(`--timeout must be a positive number of seconds`);
-  const overrides = readOverrides(o.overrides);
-  const filter = o.filter ?? [];
-  const total = fixtures.reduce((n, lf) => n + (selectClaims(lf, filter).length ? 1 : 0), 0);
-  if (!total) throw new UsageError(`no claim matches --filter ${filter.join(' ')}`);
-  const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true }) : null;
-  const runs: ImplementationRun[] = [];
-  for (const name of o.impl) {
-    let impl: Implementation;
-    try {
-      impl = await resolveImplementation(name, { timeoutMs });
-    } catch (e) {
-      throw new UsageError(`--impl ${name}: ${(e as Error).message}`);
-    }
-    const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
-    let done = 0;
-    bar?.start(total, 0, { impl: impl.name, fixture: '' });
-    try {
-      runs.push(await runImplementation(impl, fixtures, readGolden, {
-        profile, filter, overrides,
-        onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
-      }));
-    } finally {
-      bar?.update(total, { fixture: '' });
-      bar?.stop();
-      await impl.close?.();
+/** One line per failing claim, but one line per scenario that could not run (not one per claim it cost). */
+function failureLines(runs: ImplementationRun[], report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const r of runs) {
+    const name = forTerminal(r.info.name);
+    const known = new Set(report.baseline?.[r.info.name]?.known_failures ?? []);
+    const crashed = new Set(r.scenarioErrors.map((e) => e.fixture));
+    for (const e of r.scenarioErrors) lines.push(`${pc.red('error')} ${name} ${e.fixture}: ${e.claims} claim(s) not run: ${forTerminal(truncate(e.message.split('\n')[0], 300))}`);
+    for (const [id, x] of Object.entries(r.results)) {
+      if ((x.status !== 'fail' && x.status !== 'error') || known.has(id) || crashed.has(id.split('/')[0])) continue;
+      lines.push(`${pc.red(x.status)} ${name} ${id}: ${forTerminal((x.message ?? '').split('\n')[0])}`);
     }
   }
-  const report = buildReport(fixtures, runs, readGolden, auditFixtures(fixtures, readGolden), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION });
-  let code = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error')) ? 1 : 0;
-  if (o.baseline) {
-    const file = resolve(o.baseline);
-    const b = readBaseline(file);
-    report.baseline = Object.fromEntries(runs.map((r) => [r.info.name, compareToBaseline(r, b)]));
-    code = Object.values(report.baseline).some((x) => x.new_failures.length) ? 1 : 0;
-    if (o.updateBaseline) {
-      writeBaseline(file, runs, b);
-      console.log(`baseline written: ${file}`);
-      code = 0;
+  return lines;
+}
+
+/** SIGINT/SIGTERM during a run: end every child at once, stop at the next scenario; a second signal exits. */
+function interruptible(): { stopped: () => NodeJS.Signals | null; release: () => void } {
+  let signal: NodeJS.Signals | null = null;
+  const on = (s: NodeJS.Signals) => {
+    endAllChildren();
+    if (signal) process.exit(s === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+    signal = s;
+    process.stderr.write(`\ntconf run: ${s}: stopping; the reports will hold what ran so far (a second ${s} exits at once)\n`);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return { stopped: () => signal, release: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
+}
+
+/** Runs the command; returns the exit code (0 all passed or only known failures, 1 conformance failures). */
+export async function runCommand(fixtures: LoadedFixture[], o: RunCommandOptions): Promise<number> {
+  // Everything the user typed or handed in is checked before anything starts.
+  if (o.profile && !Object.hasOwn(PROFILES, o.profile)) throw new UsageError(`unknown profile '${truncate(o.profile, 40)}' (float64, float32)`);
+  const timeoutMs = parseTimeout(o.timeout);
+  const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
+  if (!o.impl.length) throw new UsageError('--impl needs at least one implementation');
+  checkImplWords(o.impl);
+  const overrides = readOverrides(o.overrides);
+  const baselineFile = o.baseline ? resolve(o.baseline) : undefined;
+  if (o.updateBaseline && !baselineFile) throw new UsageError('--update-baseline needs --baseline FILE');
+  const baseline = baselineFile ? readBaselineFile(baselineFile, !!o.updateBaseline) : undefined;
+  const filter = o.filter ?? [];
+  try {
+    picomatch(filter.length ? filter : ['*']);
+  } catch (e) {
+    throw new UsageError(`--filter: not a glob (${(e as Error).message})`);
+  }
+  const total = fixtures.reduce((n, lf) => n + (selectClaims(lf, filter).length ? 1 : 0), 0);
+  if (!total) throw new UsageError(`no claim matches --filter ${filter.join(' ')}`);
+  try {
+    ensureWritableDir(o.reportDir);
+  } catch (e) {
+    throw new UsageError(`--report-dir ${o.reportDir}: ${(e as Error).message}`);
+  }
+  const started = new Date();
+  markRunStarted(o.reportDir, `tconf run started ${started.toISOString()} (pid ${process.pid})`);
+
+  const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true }) : null;
+  const runs: ImplementationRun[] = [];
+  const taken = new Set<string>();
+  const interrupt = interruptible();
+  try {
+    for (const word of o.impl) {
+      if (interrupt.stopped()) break;
+      let impl: Implementation;
+      try {
+        impl = await resolveImplementation(word, { timeoutMs, maxLineBytes });
+      } catch (e) {
+        throw new UsageError(`--impl ${truncate(word, 120)}: ${(e as Error).message}${(e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : ''}`);
+      }
+      try {
+        const bad = nameProblem(impl.name, 'the implementation name', MAX_NAME_LENGTH);
+        if (bad) throw new UsageError(`--impl ${truncate(word, 120)}: ${bad}`);
+        const label = uniqueName(impl.name, taken);
+        if (label !== impl.name) process.stderr.write(`tconf run: two implementations call themselves '${forTerminal(impl.name)}'; this one (--impl ${forTerminal(truncate(word, 120))}) is reported as '${forTerminal(label)}'\n`);
+        const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
+        let done = 0;
+        bar?.start(total, 0, { impl: forTerminal(label), fixture: '' });
+        runs.push(await runImplementation(impl, fixtures, readGolden, {
+          profile, filter, overrides, label,
+          onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
+          shouldStop: () => interrupt.stopped() !== null,
+        }));
+      } finally {
+        bar?.update(total, { fixture: '' });
+        bar?.stop();
+        await impl.close?.();
+      }
+    }
+  } finally {
+    interrupt.release();
+  }
+
+  const report = buildReport(fixtures, runs, readGolden, auditFixtures(fixtures, readGolden), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION, date: started });
+  if (interrupt.stopped()) report.complete = false;
+  let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error')) ? EXIT.failures : EXIT.ok;
+  if (baseline && baselineFile) {
+    report.baseline = record();
+    for (const r of runs) report.baseline[r.info.name] = compareToBaseline(r, baseline);
+    code = Object.values(report.baseline).some((x) => x.new_failures.length) ? EXIT.failures : EXIT.ok;
+    if (o.updateBaseline && report.complete) {
+      writeFileAtomically(baselineFile, `${JSON.stringify(nextBaseline(runs, baseline), null, 2)}\n`);
+      console.log(`baseline written: ${baselineFile}`);
+      code = EXIT.ok;
     }
   }
   const written = writeReports(report, o.reportDir);
+  for (const line of failureLines(runs, report)) console.log(line);
   console.log(summaryTable(report));
   if (report.baseline) {
     for (const [impl, b] of Object.entries(report.baseline)) {
-      for (const id of b.new_failures) console.log(pc.red(`newly failing (${impl}): ${id}`));
-      for (const id of b.newly_passing) console.log(pc.yellow(`newly passing (${impl}), remove from the baseline: ${id}`));
+      for (const id of b.new_failures) console.log(pc.red(`newly failing (${forTerminal(impl)}): ${id}`));
+      for (const id of b.newly_passing) console.log(pc.yellow(`newly passing (${forTerminal(impl)}), remove from the baseline: ${id}`));
     }
   }
-  for (const r of runs) for (const [id, x] of Object.entries(r.results)) if ((x.status === 'fail' || x.status === 'error') && !report.baseline?.[r.info.name]?.known_failures.includes(id)) console.log(`${pc.red(x.status)} ${r.info.name} ${id}: ${x.message ?? ''}`.split('\n')[0]);
   console.log(`reports: ${written.join(', ')}`);
+  const signal = interrupt.stopped();
+  if (signal) {
+    console.log(pc.yellow(`interrupted by ${signal}: the reports hold the scenarios that ran before it${o.updateBaseline ? '; the baseline was not rewritten' : ''}`));
+    return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  }
   return code;
 }
 
-export { UsageError };
+export { UsageError } from './usage.js';

@@ -6,7 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { runFibonacci } from '../../train/fibonacci.js';
 import { trainOps } from '../../train/ops.js';
 import { ROOT } from '../load.js';
-import { UsageError } from './run.js';
+import { UsageError } from './usage.js';
 
 export interface TrainCommandOptions {
   epochs?: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Implementation } from '../implementation.js';
 import { ROOT } from '../load.js';
 import { mutantImplementation } from './mutants.js';
-import { ProcessImplementation } from './process.js';
+import { ProcessImplementation, type ProcessOptions } from './process.js';
 import { referenceImplementation } from './reference.js';
 
 /** Splits `exec:` words on whitespace, honouring "double" and 'single' quotes; no shell is involved. */
@@ -27,15 +27,18 @@ export function pythonWithNumpy(): string | null {
 
 export const KNOWN = ['reference', 'tfjs', 'numpy'] as const;
 
-export async function resolveImplementation(name: string, o: { timeoutMs: number }): Promise<Implementation> {
+/** The options of an implementation run as a process: per-request timeout (ms) and longest line (bytes). */
+export type ResolveOptions = Pick<ProcessOptions, 'timeoutMs' | 'maxLineBytes'>;
+
+export async function resolveImplementation(name: string, o: ResolveOptions): Promise<Implementation> {
   if (name === 'reference') return referenceImplementation;
   if (name === 'tfjs') return (await import('../../examples/tfjs/implementation.js')).createTfjsImplementation();
   if (name === 'numpy') {
     const py = pythonWithNumpy();
     if (!py) throw new Error('the numpy implementation needs a python3 with NumPy (Debian: apt-get install python3-numpy)');
-    return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], o);
+    return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   }
   if (name.startsWith('mutant:')) return mutantImplementation(name.slice(7));
-  if (name.startsWith('exec:')) return ProcessImplementation.start(splitCommand(name.slice(5)), o);
+  if (name.startsWith('exec:')) return ProcessImplementation.start(splitCommand(name.slice(5)), { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   throw new Error(`unknown implementation '${name}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)`);
 }

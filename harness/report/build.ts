@@ -8,7 +8,7 @@ import { expectedTensor } from '../claims.js';
 import { sectionLabel, type LoadedFixture, type Printed } from '../fixture.js';
 import { goldenPath, type Golden } from '../golden.js';
 import { ROOT } from '../load.js';
-import type { ImplementationRun, Status } from '../runner.js';
+import { record, type ImplementationRun, type Status } from '../runner.js';
 import type { Nested } from '../scenario.js';
 import { toNested } from '../tensors.js';
 
@@ -52,7 +52,13 @@ export interface RunReport {
   date: string;
   profile: string;
   filter: string[];
-  implementations: Array<{ name: string; version: string; language: string; dtype: string; capabilities: { ops: string[]; features: string[] } }>;
+  /** False when the run was interrupted: the reports hold the scenarios that ran before it stopped. */
+  complete: boolean;
+  implementations: Array<{
+    name: string; version: string; language: string; dtype: string; capabilities: { ops: string[]; features: string[] };
+    /** Scenarios that could not be run, each with its evidence once (its claims are errors that point here). */
+    scenario_errors: Array<{ fixture: string; message: string; claims: number }>;
+  }>;
   claims: ClaimEntry[];
   summary: Record<string, { overall: Counts; by_section: Record<string, Counts>; by_fixture: Record<string, Counts> }>;
   baseline?: Record<string, { new_failures: string[]; newly_passing: string[]; known_failures: string[] }>;
@@ -90,8 +96,8 @@ export function buildReport(
 ): RunReport {
   const auditOf = new Map(audits.map((a) => [a.id, a]));
   const claims: ClaimEntry[] = [];
-  const summary: RunReport['summary'] = {};
-  for (const run of runs) summary[run.info.name] = { overall: zero(), by_section: {}, by_fixture: {} };
+  const summary: RunReport['summary'] = record();
+  for (const run of runs) summary[run.info.name] = { overall: zero(), by_section: record(), by_fixture: record() };
   for (const lf of fixtures) {
     const f = lf.fixture;
     const g = goldenOf(f.id);
@@ -107,7 +113,7 @@ export function buildReport(
         document: f.document, kind: c.kind, quote: c.quote, printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
         expected: expectedValues.every((t) => t) && refs.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
         audit: a ? { verdict: a.verdict, error_kind: a.error_kind, reason: a.reason, correct: a.correct, suggestion: a.suggestion } : null,
-        results: {},
+        results: record(),
       };
       for (const run of runs) {
         const r = run.results[id];
@@ -135,7 +141,12 @@ export function buildReport(
     date: (o.date ?? new Date()).toISOString(),
     profile: o.profile,
     filter: o.filter,
-    implementations: runs.map((r) => ({ name: r.info.name, version: r.info.version, language: r.info.language, dtype: r.info.capabilities.dtype, capabilities: { ops: [...r.info.capabilities.ops], features: [...r.info.capabilities.features] } })),
+    complete: runs.every((r) => r.complete),
+    implementations: runs.map((r) => ({
+      name: r.info.name, version: r.info.version, language: r.info.language, dtype: r.info.capabilities.dtype,
+      capabilities: { ops: [...r.info.capabilities.ops], features: [...r.info.capabilities.features] },
+      scenario_errors: r.scenarioErrors,
+    })),
     claims,
     summary,
   };

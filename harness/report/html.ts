@@ -26,6 +26,8 @@ tr.erratum td:first-child{border-left:4px solid #cf222e} tr.rounding td:first-ch
 .controls{display:flex;gap:.8rem;flex-wrap:wrap;margin:.6rem 0} .controls label{display:flex;gap:.3rem;align-items:center}
 details pre{white-space:pre-wrap;background:#f6f8fa;padding:.5rem;margin:.3rem 0;font-size:12px}
 #count{color:#555}
+.interrupted{background:#fff8c5;border:1px solid #d4a72c;padding:.4rem .6rem;border-radius:4px}
+.scenario-errors{margin:.4rem 0} .scenario-errors summary{color:#9a6700;font-weight:600;cursor:pointer}
 `;
 
 const SCRIPT = `
@@ -60,6 +62,17 @@ options(sectionSel, [...new Set(report.claims.map((c) => c.section ?? 'synthetic
 options(implSel, impls);
 options(verdictSel, ['ok', 'rounding', 'erratum', 'unverifiable', 'derived']);
 document.getElementById('matrix-slot').append(matrix());
+function notices() {
+  const slot = document.getElementById('notices');
+  if (!report.complete) slot.append(el('p', { class: 'interrupted' }, 'This run was interrupted: only the scenarios that ran before the interrupt are reported.'));
+  for (const i of report.implementations) {
+    if (!i.scenario_errors.length) continue;
+    const d = el('details', { class: 'scenario-errors' }, el('summary', {}, i.name + ': ' + i.scenario_errors.length + ' scenario(s) could not run'));
+    for (const e of i.scenario_errors) d.append(el('div', {}, el('b', {}, e.fixture + ' (' + e.claims + ' claims)')), el('pre', {}, e.message));
+    slot.append(d);
+  }
+}
+notices();
 const body = document.getElementById('claims-body');
 let sortKey = 'id', sortDir = 1;
 function detail(c) {
@@ -123,6 +136,7 @@ export function renderHtml(report: RunReport): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <div class="meta">${escapeHtml(`${report.suite.name} ${report.suite.version} · profile ${report.profile} · ${report.date} · fixtures ${report.fixture_set_hash}`)}</div>
+<div id="notices"></div>
 <h2>Claims passed per section</h2>
 <div id="matrix-slot"></div>
 <h2>Claims</h2>

@@ -1,13 +1,19 @@
 // The Markdown summary: per implementation and section, then every failing claim and the document's errata.
+import { forMarkdownCell as cell, forTerminal } from '../bounded.js';
 import type { Counts, RunReport } from './build.js';
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A fenced block that nothing inside can close: the fence is longer than any run of backticks in the text. */
+function fenced(text: string): string {
+  const fence = '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  return `${fence}text\n${forTerminal(text)}\n${fence}`;
+}
 const countCells = (c: Counts) => [c.pass, c.fail, c.error, c.skip, c['not-applicable'], c.total].map(String);
 
 export function renderMarkdown(report: RunReport): string {
   const out: string[] = [];
   out.push(`# Conformance report`, '');
   out.push(`Suite ${report.suite.name} ${report.suite.version}, profile \`${report.profile}\`, fixtures \`${report.fixture_set_hash.slice(0, 19)}…\`, ${report.date}.`, '');
+  if (!report.complete) out.push('**This run was interrupted**: only the scenarios that ran before the interrupt are reported.', '');
   out.push('| implementation | version | dtype | pass | fail | error | skip | n/a | claims |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const i of report.implementations) out.push(`| ${cell(i.name)} | ${cell(i.version)} | ${i.dtype} | ${countCells(report.summary[i.name].overall).join(' | ')} |`);
   out.push('');
@@ -26,6 +32,11 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`## ${cell(i.name)}: ${bad.length} failing claim(s)`, '', '| claim | status | message |', '| --- | --- | --- |');
     for (const c of bad) out.push(`| \`${c.id}\` | ${c.results[i.name].status} | ${cell(c.results[i.name].message ?? '')} |`);
     out.push('');
+  }
+  for (const i of report.implementations) {
+    if (!i.scenario_errors.length) continue;
+    out.push(`## ${cell(i.name)}: ${i.scenario_errors.length} scenario(s) that could not run`, '');
+    for (const e of i.scenario_errors) out.push(`### \`${e.fixture}\` (${e.claims} claim(s))`, '', fenced(e.message), '');
   }
   if (report.baseline) {
     out.push('## Against the baseline', '');

@@ -1,0 +1,94 @@
+// Writing report files so that no reader ever sees half of one: each file is written to a temporary name in
+// the same directory, flushed, then renamed over the old one (a rename within a directory is atomic). While a
+// run's set of files is being replaced, a marker file says so; it is removed once the whole set is in place,
+// so a marker left behind (a killed run) tells a reader the files beside it may be of two runs.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Present in a report directory while a run is replacing its reports, or after a run that died doing so. */
+export const IN_PROGRESS_FILE = 'tconf-run-in-progress.txt';
+
+/**
+ * Creates `dir` and its missing parents one level at a time (Node's recursive mkdir spins forever on some
+ * virtual file systems such as /proc), then proves it writable. Throws an Error that says what is wrong.
+ */
+export function ensureWritableDir(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let at = abs;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new Error(`${at} is a file, not a directory`);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw new Error(`cannot create ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const probe = join(abs, `.tconf-write-probe-${process.pid}`);
+  try {
+    writeFileDurably(probe, '');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new Error(`cannot write in ${abs} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function writeFileDurably(path: string, text: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes one file atomically: a reader sees the old content or the new, never a mix or a truncation. */
+export function writeFileAtomically(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileDurably(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+const markerText = (note: string) =>
+  `${note}\nWhile this file exists the reports beside it are not this run's: they are an earlier run's, or, if the run was killed while writing them, a mix of two runs.\n`;
+
+/** Says, before a run starts, that the reports in `dir` are about to be replaced (and are stale until then). */
+export function markRunStarted(dir: string, note: string): void {
+  writeFileAtomically(join(dir, IN_PROGRESS_FILE), markerText(note));
+}
+
+/**
+ * Writes a set of files into `dir`: every file to a temporary name first (so a failure while rendering or
+ * writing leaves the old set untouched), then the renames, bracketed by the in-progress marker.
+ */
+export function writeFileSet(dir: string, files: Array<[name: string, text: string]>, note: string): string[] {
+  const marker = join(dir, IN_PROGRESS_FILE);
+  const staged: Array<[string, string]> = [];
+  try {
+    for (const [name, text] of files) {
+      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+      writeFileDurably(tmp, text);
+      staged.push([tmp, join(dir, name)]);
+    }
+    writeFileAtomically(marker, markerText(note));
+    for (const [tmp, path] of staged) renameSync(tmp, path);
+    rmSync(marker, { force: true });
+  } catch (e) {
+    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    throw e;
+  }
+  return staged.map(([, path]) => path);
+}
