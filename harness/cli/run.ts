@@ -20,7 +20,7 @@ import { buildReport, type RunReport } from '../report/build.js';
 import { renderHtml } from '../report/html.js';
 import { renderJUnit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { ensureWritableDir, markRunStarted, writeFileAtomically, writeFileSet } from '../report/write.js';
+import { clearRunMarker, ensureWritableDir, markRunStarted, writeFileAtomically, writeFileSet } from '../report/write.js';
 import { record, runImplementation, selectClaims, type ImplementationRun, type Overrides } from '../runner.js';
 import { EXIT, UsageError } from './usage.js';
 import { readUserFile } from './user-files.js';
@@ -195,6 +195,27 @@ export async function runCommand(fixtures: LoadedFixture[], o: RunCommandOptions
   }
   const started = new Date();
   markRunStarted(o.reportDir, `tconf run started ${started.toISOString()} (pid ${process.pid})`);
+  try {
+    return await runAndReport(fixtures, o, { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started });
+  } catch (e) {
+    clearRunMarker(o.reportDir); // nothing was replaced: the reports there are still one whole earlier run
+    throw e;
+  }
+}
+
+interface Checked {
+  timeoutMs: number;
+  maxLineBytes: number;
+  overrides?: Overrides;
+  baseline?: Baseline;
+  baselineFile?: string;
+  filter: string[];
+  total: number;
+  started: Date;
+}
+
+async function runAndReport(fixtures: LoadedFixture[], o: RunCommandOptions, k: Checked): Promise<number> {
+  const { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started } = k;
 
   const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true }) : null;
   const runs: ImplementationRun[] = [];

@@ -70,6 +70,11 @@ export function markRunStarted(dir: string, note: string): void {
   writeFileAtomically(join(dir, IN_PROGRESS_FILE), markerText(note));
 }
 
+/** A run that stopped before writing anything (a usage error, say) left the previous set whole: says so. */
+export function clearRunMarker(dir: string): void {
+  rmSync(join(dir, IN_PROGRESS_FILE), { force: true });
+}
+
 /**
  * Writes a set of files into `dir`: every file to a temporary name first (so a failure while rendering or
  * writing leaves the old set untouched), then the renames, bracketed by the in-progress marker.
