@@ -2,12 +2,13 @@
 // same reference behind a TypeScript adapter in a child process, sending tensors as JSON lists or as base64
 // float64 bytes), measured side by side in one run.
 import { join } from 'node:path';
-import { readGolden } from '../harness/golden.js';
-import type { Implementation } from '../harness/implementation.js';
+import { readGolden } from '../harness/fixtures/golden.js';
+import type { Implementation } from '../harness/run/implementation.js';
 import { ProcessImplementation } from '../harness/impls/process.js';
 import { referenceImplementation } from '../harness/impls/reference.js';
-import { loadFixtures, ROOT } from '../harness/load.js';
-import { runImplementation } from '../harness/runner.js';
+import { loadFixtures } from '../harness/fixtures/load.js';
+import { ROOT } from '../harness/paths.js';
+import { runImplementation } from '../harness/run/runner.js';
 
 const ROUNDS = 5;
 

@@ -3,9 +3,9 @@
 // forward trace, every parameter's gradient (per example and for the batch) and the updated parameters, and
 // declares exactly those trace names: intermediate gradients and optimizer state are skipped, not failed.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Capabilities, Implementation, TraceValues } from '../../harness/implementation.js';
-import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario } from '../../harness/scenario.js';
-import { fromNested } from '../../harness/tensors.js';
+import type { Capabilities, Implementation, TraceValues } from '../../harness/run/implementation.js';
+import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario } from '../../harness/fixtures/scenario.js';
+import { fromNested } from '../../harness/fixtures/tensors.js';
 import { makeConfig, type ModelConfig } from '../../reference/config.js';
 import { paramSpecs, type Params } from '../../reference/params.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';

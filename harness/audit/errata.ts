@@ -2,8 +2,8 @@
 // the quote, what is printed, what is right, what kind of error, why, a corrected line), then counts per section
 // and verdict. Deterministic (no dates), so a test can tell when the committed file is stale.
 import { join } from 'node:path';
-import type { Printed } from '../fixture.js';
-import { ROOT } from '../load.js';
+import type { Printed } from '../fixtures/types.js';
+import { ROOT } from '../paths.js';
 import type { ClaimAudit } from './verdict.js';
 
 export const ERRATA_FILE = join(ROOT, 'reports', 'errata.md');

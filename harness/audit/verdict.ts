@@ -8,13 +8,13 @@
 //            operand or formula, or an error carried from an earlier line), or no line explains it (value);
 //            an impossible shape, a wrong count, or a relation that fails on the printed or the true values;
 //  unverifiable / derived  as the fixture declares: nothing printed can be checked / nothing was printed.
-import { expectedTensor } from '../claims.js';
-import { sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixture.js';
-import type { Golden } from '../golden.js';
-import type { Nested } from '../scenario.js';
-import { shapeOf, toNested } from '../tensors.js';
-import { D, intervalValue, type Interval } from './expr.js';
-import { formatLike, readPrinted, readShape } from './printed.js';
+import { expectedTensor } from '../fixtures/claims.js';
+import { sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixtures/types.js';
+import type { Golden } from '../fixtures/golden.js';
+import type { Nested } from '../fixtures/scenario.js';
+import { shapeOf, toNested } from '../fixtures/tensors.js';
+import { D, intervalValue, type Interval } from '../fixtures/expr.js';
+import { formatLike, readPrinted, readShape } from '../fixtures/printed.js';
 
 export type ErrorKind = 'arithmetic' | 'wrong-operand' | 'value' | 'impossible-shape' | 'count' | 'false-relation' | 'printed-contradicts-relation';
 

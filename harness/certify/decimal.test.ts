@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../reference/config.js';
 import { initParams } from '../../reference/params.js';
 import { referenceImplementation } from '../impls/reference.js';
-import { runScenario } from '../run-scenario.js';
-import type { TraceValues } from '../implementation.js';
-import { OPS, type ModelScenario, type OpsScenario, type Scenario } from '../scenario.js';
+import { runScenario } from '../run/scenario-run.js';
+import type { TraceValues } from '../run/implementation.js';
+import { OPS, type ModelScenario, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
 import { certifyScenario, Dec, type DecimalTrace } from './decimal.js';
 
 /**

@@ -8,7 +8,7 @@ import { Decimal } from 'decimal.js';
 import { makeConfig, type ModelConfig } from '../../reference/config.js';
 import { paramSpecs } from '../../reference/params.js';
 import type { OptimizerSpec } from '../../reference/training.js';
-import type { ExampleSpec, ModelScenario, Nested, OpCall, Scenario, StepSpec } from '../scenario.js';
+import type { ExampleSpec, ModelScenario, Nested, OpCall, Scenario, StepSpec } from '../fixtures/scenario.js';
 
 /** Every operation, exp/ln/sqrt/sin/cos/pow included, at 40 significant digits. */
 export const Dec = Decimal.clone({ precision: 40 });

@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../load.js';
+import { ROOT } from '../paths.js';
 import { IN_PROGRESS_FILE } from '../report/write.js';
 import { helloOf, scriptAdapter, suiteOnDisk, tconf } from '../testing/cli.js';
 import { makeTestSuite } from '../testing/suite.js';

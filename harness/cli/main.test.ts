@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../load.js';
+import { ROOT } from '../paths.js';
 
 function tconf(args: string[], fixtureDir?: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'harness', 'cli', 'main.ts'), ...args], {

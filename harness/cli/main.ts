@@ -1,6 +1,6 @@
 // The `tconf` command line.
 import { Command } from 'commander';
-import { printBookExamples } from '../book-examples.js';
+import { printBookExamples } from './examples.js';
 import { runCommand, type RunCommandOptions } from './run.js';
 import { EXIT, UsageError } from './usage.js';
 import { trainCommand, type TrainCommandOptions } from './train.js';
@@ -8,13 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
 import { auditFixtures } from '../audit/verdict.js';
-import { listClaims } from '../claims.js';
-import { formatProblem } from '../fixture.js';
-import { computeGolden, diffGolden, goldenProblems, readGolden, writeGolden } from '../golden.js';
+import { listClaims } from '../fixtures/claims.js';
+import { formatProblem } from '../fixtures/types.js';
+import { diffGolden, goldenProblems, readGolden, writeGolden } from '../fixtures/golden.js';
+import { computeGolden } from '../run/freeze.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
 import { referenceImplementation } from '../impls/reference.js';
-import { loadFixtures } from '../load.js';
-import { mutantTable, renderMutantTable } from '../mutant-table.js';
+import { loadFixtures } from '../fixtures/load.js';
+import { mutantTable, renderMutantTable } from '../impls/mutant-table.js';
 
 export { EXIT } from './usage.js';
 

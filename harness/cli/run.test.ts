@@ -7,8 +7,8 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { ROOT } from '../load.js';
-import * as golden from '../golden.js';
+import { ROOT } from '../paths.js';
+import * as golden from '../fixtures/golden.js';
 import { makeTestSuite, type TestSuite } from '../testing/suite.js';
 import { runCommand, type RunCommandOptions } from './run.js';
 

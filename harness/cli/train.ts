@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { runFibonacci } from '../../train/fibonacci.js';
 import { trainOps } from '../../train/ops.js';
-import { ROOT } from '../load.js';
+import { ROOT } from '../paths.js';
 import { UsageError } from './usage.js';
 
 export interface TrainCommandOptions {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { truncate } from '../bounded.js';
-import { ROOT } from '../load.js';
+import { ROOT } from '../paths.js';
 import { UsageError } from './usage.js';
 
 /** Larger than any baseline or overrides file a person keeps; anything bigger is a mistake, not data. */

@@ -3,9 +3,9 @@
 // catches it (`npx tconf mutants` shows the table).
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_KERNELS } from '../../reference/kernels.js';
-import { readGolden } from '../golden.js';
-import { loadFixtures } from '../load.js';
-import { byFixture, mutantTable, renderMutantTable } from '../mutant-table.js';
+import { readGolden } from '../fixtures/golden.js';
+import { loadFixtures } from '../fixtures/load.js';
+import { byFixture, mutantTable, renderMutantTable } from './mutant-table.js';
 import { MUTANT_NAMES, MUTANTS, mutantImplementation } from './mutants.js';
 import { referenceImplementation } from './reference.js';
 import { resolveImplementation } from './registry.js';

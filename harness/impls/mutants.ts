@@ -13,7 +13,7 @@ import { forward } from '../../reference/model.js';
 import { adamBiasCorrection, adamStep, globalNorm, momentumStep, sgdStep } from '../../reference/optim.js';
 import { sumPaths } from '../../reference/self_attention.js';
 import { trainStep } from '../../reference/training.js';
-import type { Implementation } from '../implementation.js';
+import type { Implementation } from '../run/implementation.js';
 import { createReferenceImplementation, type ReferenceVariant } from './reference.js';
 
 export interface Mutant {

@@ -18,9 +18,9 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import picomatch from 'picomatch';
 import { tensor } from '../../reference/tensor.js';
 import { EVIDENCE_LIMIT, forTerminal, nameProblem, truncate } from '../bounded.js';
-import { FEATURES, type Capabilities, type Implementation, type RunOptions, type TraceValues } from '../implementation.js';
-import { ROOT } from '../load.js';
-import { OPS, type Scenario } from '../scenario.js';
+import { FEATURES, type Capabilities, type Implementation, type RunOptions, type TraceValues } from '../run/implementation.js';
+import { ROOT } from '../paths.js';
+import { OPS, type Scenario } from '../fixtures/scenario.js';
 
 /** The protocol version this harness speaks. */
 export const PROTOCOL_VERSION = 1;

@@ -12,9 +12,9 @@ import { ADAM_DEFAULTS, adamInit } from '../../reference/optim.js';
 import { countParams, initParams, paramSpecs, sizeOf, type Params } from '../../reference/params.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
 import { createOptimizer, trainStep, type Optimizer } from '../../reference/training.js';
-import { FEATURES, type Implementation, type TraceValues } from '../implementation.js';
-import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../scenario.js';
-import { fromNested } from '../tensors.js';
+import { FEATURES, type Implementation, type TraceValues } from '../run/implementation.js';
+import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
+import { fromNested } from '../fixtures/tensors.js';
 
 function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): Params {
   const specs = paramSpecs(config);

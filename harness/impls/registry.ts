@@ -2,8 +2,8 @@
 // `exec:COMMAND ARGS…`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Implementation } from '../implementation.js';
-import { ROOT } from '../load.js';
+import type { Implementation } from '../run/implementation.js';
+import { ROOT } from '../paths.js';
 import { mutantImplementation } from './mutants.js';
 import { ProcessImplementation, type ProcessOptions } from './process.js';
 import { referenceImplementation } from './reference.js';

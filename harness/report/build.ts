@@ -4,13 +4,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClaimAudit } from '../audit/verdict.js';
-import { expectedTensor } from '../claims.js';
-import { sectionLabel, type LoadedFixture, type Printed } from '../fixture.js';
-import { goldenPath, type Golden } from '../golden.js';
-import { ROOT } from '../load.js';
-import { record, type ImplementationRun, type Status } from '../runner.js';
-import type { Nested } from '../scenario.js';
-import { toNested } from '../tensors.js';
+import { expectedTensor } from '../fixtures/claims.js';
+import { sectionLabel, type LoadedFixture, type Printed } from '../fixtures/types.js';
+import { goldenPath, type Golden } from '../fixtures/golden.js';
+import { ROOT } from '../paths.js';
+import { record, type ImplementationRun, type Status } from '../run/runner.js';
+import type { Nested } from '../fixtures/scenario.js';
+import { toNested } from '../fixtures/tensors.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 /** Tensors larger than this are summarised (shape, min, max) instead of listed in full. */

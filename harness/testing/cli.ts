@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../load.js';
+import { ROOT } from '../paths.js';
 import type { TestSuite } from './suite.js';
 
 export interface CliResult {

@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { referenceImplementation } from '../impls/reference.js';
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../fixtures/scenario.js';
 
 const [mode = 'ok', at = '-1'] = (process.argv[2] ?? 'ok').split('@');
 const trigger = Number(at);

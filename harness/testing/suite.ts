@@ -2,10 +2,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedFixture } from '../fixture.js';
-import { computeGolden, type Golden } from '../golden.js';
+import type { LoadedFixture } from '../fixtures/types.js';
+import { type Golden } from '../fixtures/golden.js';
+import { computeGolden } from '../run/freeze.js';
 import { referenceImplementation } from '../impls/reference.js';
-import { loadFixtures } from '../load.js';
+import { loadFixtures } from '../fixtures/load.js';
 
 const BOOK_MODEL = `  kind: model
   config: { vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: none, attnProjection: false, attnResidual: false, layerNorm: false, outDim: 4, headBias: false }

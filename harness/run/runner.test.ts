@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Implementation } from './implementation.js';
-import { ProcessImplementation } from './impls/process.js';
-import { referenceImplementation } from './impls/reference.js';
-import { ROOT } from './load.js';
+import { ProcessImplementation } from '../impls/process.js';
+import { referenceImplementation } from '../impls/reference.js';
+import { ROOT } from '../paths.js';
 import { runImplementation, type ImplementationRun } from './runner.js';
-import { makeTestSuite, type TestSuite } from './testing/suite.js';
+import { makeTestSuite, type TestSuite } from '../testing/suite.js';
 
 let suite: TestSuite;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Conformance: is an implementation's value within tolerance of the certified expected value?
 // |x − e| ≤ atol + rtol·|e|, element by element; the size of the error is always reported.
-import type { Tensor } from '../reference/tensor.js';
+import type { Tensor } from '../../reference/tensor.js';
 
 export interface Tolerance {
   atol: number;

@@ -1,11 +1,11 @@
 // Runs a fixture's scenario on any implementation. A model scenario's `then:` calls are resolved against
 // the trace the implementation itself produced and sent back to it as a plain ops scenario, so
 // implementations only ever see model scenarios and ops scenarios.
-import { makeConfig } from '../reference/config.js';
-import { initParams, paramSpecs } from '../reference/params.js';
+import { makeConfig } from '../../reference/config.js';
+import { initParams, paramSpecs } from '../../reference/params.js';
 import type { Implementation, TraceValues } from './implementation.js';
-import type { ModelScenario, Nested, OpCall, Scenario, TraceRef } from './scenario.js';
-import { select, toNested } from './tensors.js';
+import type { ModelScenario, Nested, OpCall, Scenario, TraceRef } from '../fixtures/scenario.js';
+import { select, toNested } from '../fixtures/tensors.js';
 
 /**
  * A model scenario with every weight given: `init: { seed }` is part of the scenario's definition (the seeded

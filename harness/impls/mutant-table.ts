@@ -1,10 +1,10 @@
 // `tconf mutants`: the suite against every mutant implementation (harness/impls/mutants.ts). A mutant is caught
 // when at least one claim that the reference passes fails (or errors) on it.
-import type { LoadedFixture } from './fixture.js';
-import type { Golden } from './golden.js';
-import { MUTANTS, mutantImplementation } from './impls/mutants.js';
-import { referenceImplementation } from './impls/reference.js';
-import { runImplementation } from './runner.js';
+import type { LoadedFixture } from '../fixtures/types.js';
+import type { Golden } from '../fixtures/golden.js';
+import { MUTANTS, mutantImplementation } from './mutants.js';
+import { referenceImplementation } from './reference.js';
+import { runImplementation } from '../run/runner.js';
 
 export interface MutantRow {
   mutant: string;

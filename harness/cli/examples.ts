@@ -1,11 +1,11 @@
 // The book's Examples 1-3 (003_..., sections 5.7, 6.10, 7.9) run end to end on the float64 reference,
 // printed step by step with the worksheet's names. The given inputs below are the book's own; every
 // printed value is computed.
-import { makeConfig, type ModelConfig } from '../reference/config.js';
-import type { Example } from '../reference/model.js';
-import type { Params } from '../reference/params.js';
-import type { Tensor } from '../reference/tensor.js';
-import { batchGradients, createOptimizer, trainStep } from '../reference/training.js';
+import { makeConfig, type ModelConfig } from '../../reference/config.js';
+import type { Example } from '../../reference/model.js';
+import type { Params } from '../../reference/params.js';
+import type { Tensor } from '../../reference/tensor.js';
+import { batchGradients, createOptimizer, trainStep } from '../../reference/training.js';
 
 /** The 2×2 model of Examples 1-4: fixed embeddings, one head, no FFN, no layer norm, no residual, no positions. */
 export const BOOK_2X2: ModelConfig = makeConfig({

@@ -1,16 +1,16 @@
 // Runs the fixtures against implementations and decides, claim by claim: pass, fail, skip, error, or
 // not-applicable (a claim about the document's own arithmetic involves no implementation).
 import picomatch from 'picomatch';
-import type { Tensor } from '../reference/tensor.js';
-import { expectedTensor } from './claims.js';
+import type { Tensor } from '../../reference/tensor.js';
+import { expectedTensor } from '../fixtures/claims.js';
 import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type Tolerance } from './compare.js';
-import type { Claim, LoadedFixture } from './fixture.js';
-import type { Golden } from './golden.js';
+import type { Claim, LoadedFixture } from '../fixtures/types.js';
+import type { Golden } from '../fixtures/golden.js';
 import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
-import { callInputs, materialize, runScenario } from './run-scenario.js';
-import type { OpName, Scenario } from './scenario.js';
-import { select } from './tensors.js';
-import { truncate } from './bounded.js';
+import { callInputs, materialize, runScenario } from './scenario-run.js';
+import type { OpName, Scenario } from '../fixtures/scenario.js';
+import { select } from '../fixtures/tensors.js';
+import { truncate } from '../bounded.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'error' | 'not-applicable';
 

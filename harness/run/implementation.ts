@@ -1,6 +1,6 @@
 // The plug-in interface: anything that turns a scenario into a trace of named tensors.
-import type { Tensor } from '../reference/tensor.js';
-import type { OpName, Scenario } from './scenario.js';
+import type { Tensor } from '../../reference/tensor.js';
+import type { OpName, Scenario } from '../fixtures/scenario.js';
 
 /** Model features a scenario may need; an implementation lists the ones it has. */
 export const FEATURES = [

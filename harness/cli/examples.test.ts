@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchGradients, createOptimizer, trainStep } from '../reference/training.js';
-import { BOOK_2X2, bookWeights, printBookExamples } from './book-examples.js';
+import { batchGradients, createOptimizer, trainStep } from '../../reference/training.js';
+import { BOOK_2X2, bookWeights, printBookExamples } from './examples.js';
 
 /** True when x, rounded to the printed string's decimals, gives that string (half a unit in the last place). */
 function roundsTo(x: number, printed: string): boolean {
