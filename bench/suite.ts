@@ -2,20 +2,19 @@
 // same reference behind a TypeScript adapter in a child process, sending tensors as JSON lists or as base64
 // float64 bytes), measured side by side in one run.
 import { join } from 'node:path';
-import { readGolden } from '../harness/fixtures/golden.js';
 import type { Implementation } from '../harness/run/implementation.js';
 import { ProcessImplementation } from '../harness/impls/process.js';
 import { referenceImplementation } from '../harness/impls/reference.js';
-import { loadFixtures } from '../harness/fixtures/load.js';
+import { loadSuite } from '../harness/fixtures/suite.js';
 import { ROOT } from '../harness/paths.js';
 import { runImplementation } from '../harness/run/runner.js';
 
 const ROUNDS = 5;
 
 async function timeSuite(impl: Implementation): Promise<{ ms: number; claims: number }> {
-  const { fixtures } = loadFixtures();
+  const { suite } = loadSuite();
   const t0 = performance.now();
-  const run = await runImplementation(impl, fixtures, readGolden, { profile: 'float64' });
+  const run = await runImplementation(impl, suite!, { profile: 'float64' });
   const ms = performance.now() - t0;
   const bad = Object.entries(run.results).filter(([, r]) => r.status === 'fail' || r.status === 'error');
   if (bad.length) throw new Error(`${impl.name}: ${bad.length} claims failed, e.g. ${bad[0][0]}: ${bad[0][1].message}`);

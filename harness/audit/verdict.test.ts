@@ -1,7 +1,7 @@
 // Each verdict kind on small synthetic claims: the audit's rules in miniature.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestSuite, type TestSuite } from '../testing/suite.js';
-import { auditFixtures, type ClaimAudit } from './verdict.js';
+import { auditSuite, type ClaimAudit } from './verdict.js';
 
 const CLAIMS = `id: v
 title: verdicts
@@ -32,7 +32,7 @@ let suite: TestSuite;
 let byId: Record<string, ClaimAudit>;
 beforeAll(async () => {
   suite = await makeTestSuite({ 'v.yaml': CLAIMS });
-  byId = Object.fromEntries(auditFixtures(suite.fixtures, suite.goldenOf).map((a) => [a.id.split('/')[1], a]));
+  byId = Object.fromEntries(auditSuite(suite).map((a) => [a.id.split('/')[1], a]));
 });
 
 describe('the audit on small synthetic claims', () => {

@@ -15,6 +15,7 @@ import type { Nested } from '../fixtures/scenario.js';
 import { shapeOf, toNested } from '../fixtures/tensors.js';
 import { D, intervalValue, type Interval } from '../fixtures/expr.js';
 import { formatLike, readPrinted, readShape } from '../fixtures/printed.js';
+import type { Suite } from '../fixtures/suite.js';
 
 export type ErrorKind = 'arithmetic' | 'wrong-operand' | 'value' | 'impossible-shape' | 'count' | 'false-relation' | 'printed-contradicts-relation';
 
@@ -248,9 +249,10 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
   };
 }
 
-export function auditFixtures(fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null): ClaimAudit[] {
-  return fixtures.flatMap((lf) => {
-    const g = goldenOf(lf.fixture.id);
+/** The audit of every claim of a suite, in fixture order. */
+export function auditSuite(suite: Pick<Suite, 'fixtures' | 'goldenOf'>): ClaimAudit[] {
+  return suite.fixtures.flatMap((lf) => {
+    const g = suite.goldenOf(lf.fixture.id);
     return lf.fixture.claims.map((c) => auditClaim(lf, c, g));
   });
 }

@@ -8,14 +8,12 @@ import addFormats from 'ajv-formats';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../paths.js';
-import * as golden from '../fixtures/golden.js';
 import { makeTestSuite, type TestSuite } from '../testing/suite.js';
 import { runCommand, type RunCommandOptions } from './run.js';
 
 let suite: TestSuite;
 beforeAll(async () => {
   suite = await makeTestSuite();
-  vi.spyOn(golden, 'readGolden').mockImplementation((id) => suite.goldenOf(id));
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
@@ -26,7 +24,7 @@ const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');
 describe('tconf run', () => {
   it('exits 0 when everything passes and writes four reports', async () => {
     const o = options({});
-    expect(await runCommand(suite.fixtures, o)).toBe(0);
+    expect(await runCommand(suite, o)).toBe(0);
     const report = JSON.parse(read(o.reportDir, 'report.json'));
     const ajv = new Ajv2020.default({ allErrors: true, strict: false });
     addFormats.default(ajv);
@@ -43,7 +41,7 @@ describe('tconf run', () => {
 
   it('exits 1 on a conformance failure, and lists it in JUnit as a failure', async () => {
     const o = options({ impl: [fakeImpl('nan@2')] });
-    expect(await runCommand(suite.fixtures, o)).toBe(1);
+    expect(await runCommand(suite, o)).toBe(1);
     const xml = new XMLParser({ ignoreAttributes: false }).parse(read(o.reportDir, 'junit.xml'));
     const cases = [xml.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<Record<string, unknown>>;
     expect(cases.filter((c) => c.failure)).toHaveLength(2);
@@ -51,28 +49,28 @@ describe('tconf run', () => {
 
   it('filters by glob on claim id, fixture, tag or section', async () => {
     const o = options({ filter: ['model'] });
-    await runCommand(suite.fixtures, o);
+    await runCommand(suite, o);
     const ids = JSON.parse(read(o.reportDir, 'report.json')).claims.map((c: { id: string }) => c.id);
     expect(ids).toEqual(['b-forward/probs', 'b-forward/weights', 'c-train/grad', 'c-train/improved']);
-    await expect(runCommand(suite.fixtures, options({ filter: ['nothing-*'] }))).rejects.toThrow(/no claim matches/);
+    await expect(runCommand(suite, options({ filter: ['nothing-*'] }))).rejects.toThrow(/no claim matches/);
   });
 
   it('gates on a baseline: known failures pass, new ones fail, fixed ones are reported', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tconf-baseline-')), 'baseline.json');
     const impl = fakeImpl('nan@2');
     const name = 'fake-nan';
-    expect(await runCommand(suite.fixtures, options({ impl: [impl], baseline: file, updateBaseline: true }))).toBe(0);
+    expect(await runCommand(suite, options({ impl: [impl], baseline: file, updateBaseline: true }))).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8')).known_failures[name]).toEqual(['b-forward/probs', 'b-forward/weights']);
-    expect(await runCommand(suite.fixtures, options({ impl: [impl], baseline: file }))).toBe(0);
+    expect(await runCommand(suite, options({ impl: [impl], baseline: file }))).toBe(0);
     writeFileSync(file, JSON.stringify({ version: 1, known_failures: { [name]: ['b-forward/probs', 'a-matmul/product'] } }));
     const o = options({ impl: [impl], baseline: file });
-    expect(await runCommand(suite.fixtures, o)).toBe(1);
+    expect(await runCommand(suite, o)).toBe(1);
     const b = JSON.parse(read(o.reportDir, 'report.json')).baseline[name];
     expect(b).toEqual({ new_failures: ['b-forward/weights'], newly_passing: ['a-matmul/product'], known_failures: ['b-forward/probs'] });
   }, 60_000);
 
   it('rejects an unknown implementation or profile as a usage error', async () => {
-    await expect(runCommand(suite.fixtures, options({ impl: ['nope'] }))).rejects.toThrow(/unknown implementation 'nope'/);
-    await expect(runCommand(suite.fixtures, options({ profile: 'float16' }))).rejects.toThrow(/unknown profile/);
+    await expect(runCommand(suite, options({ impl: ['nope'] }))).rejects.toThrow(/unknown implementation 'nope'/);
+    await expect(runCommand(suite, options({ profile: 'float16' }))).rejects.toThrow(/unknown profile/);
   });
 });

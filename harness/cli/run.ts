@@ -6,12 +6,11 @@ import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import picomatch from 'picomatch';
 import pc from 'picocolors';
-import { auditFixtures } from '../audit/verdict.js';
+import { auditSuite } from '../audit/verdict.js';
 import { compareToBaseline, nextBaseline, type Baseline } from '../run/baseline.js';
 import { forTerminal, nameProblem, truncate } from '../bounded.js';
 import { PROFILES, type ProfileName } from '../run/compare.js';
-import { readGolden } from '../fixtures/golden.js';
-import type { LoadedFixture } from '../fixtures/types.js';
+import type { Suite } from '../fixtures/suite.js';
 import type { Implementation } from '../run/implementation.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
 import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
@@ -169,7 +168,8 @@ function interruptible(): { stopped: () => NodeJS.Signals | null; release: () =>
 }
 
 /** Runs the command; returns the exit code (0 all passed or only known failures, 1 conformance failures). */
-export async function runCommand(fixtures: LoadedFixture[], o: RunCommandOptions): Promise<number> {
+export async function runCommand(suite: Suite, o: RunCommandOptions): Promise<number> {
+  const { fixtures } = suite;
   // Everything the user typed or handed in is checked before anything starts.
   if (o.profile && !Object.hasOwn(PROFILES, o.profile)) throw new UsageError(`unknown profile '${truncate(o.profile, 40)}' (float64, float32)`);
   const timeoutMs = parseTimeout(o.timeout);
@@ -196,7 +196,7 @@ export async function runCommand(fixtures: LoadedFixture[], o: RunCommandOptions
   const started = new Date();
   markRunStarted(o.reportDir, `tconf run started ${started.toISOString()} (pid ${process.pid})`);
   try {
-    return await runAndReport(fixtures, o, { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started });
+    return await runAndReport(suite, o, { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started });
   } catch (e) {
     clearRunMarker(o.reportDir); // nothing was replaced: the reports there are still one whole earlier run
     throw e;
@@ -214,7 +214,7 @@ interface Checked {
   started: Date;
 }
 
-async function runAndReport(fixtures: LoadedFixture[], o: RunCommandOptions, k: Checked): Promise<number> {
+async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Promise<number> {
   const { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started } = k;
 
   const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true }) : null;
@@ -238,7 +238,7 @@ async function runAndReport(fixtures: LoadedFixture[], o: RunCommandOptions, k: 
         const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
         let done = 0;
         bar?.start(total, 0, { impl: forTerminal(label), fixture: '' });
-        runs.push(await runImplementation(impl, fixtures, readGolden, {
+        runs.push(await runImplementation(impl, suite, {
           profile, filter, overrides, label,
           onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
           shouldStop: () => interrupt.stopped() !== null,
@@ -253,7 +253,7 @@ async function runAndReport(fixtures: LoadedFixture[], o: RunCommandOptions, k: 
     interrupt.release();
   }
 
-  const report = buildReport(fixtures, runs, readGolden, auditFixtures(fixtures, readGolden), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION, date: started });
+  const report = buildReport(suite, runs, auditSuite(suite), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION, date: started });
   if (interrupt.stopped()) report.complete = false;
   let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error')) ? EXIT.failures : EXIT.ok;
   if (baseline && baselineFile) {

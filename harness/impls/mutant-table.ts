@@ -1,10 +1,9 @@
 // `tconf mutants`: the suite against every mutant implementation (harness/impls/mutants.ts). A mutant is caught
 // when at least one claim that the reference passes fails (or errors) on it.
-import type { LoadedFixture } from '../fixtures/types.js';
-import type { Golden } from '../fixtures/golden.js';
 import { MUTANTS, mutantImplementation } from './mutants.js';
 import { referenceImplementation } from './reference.js';
 import { runImplementation } from '../run/runner.js';
+import type { Suite } from '../fixtures/suite.js';
 
 export interface MutantRow {
   mutant: string;
@@ -24,17 +23,15 @@ export interface MutantTable {
 }
 
 /** Runs the fixtures on the reference, then on each named mutant (default: all), in float64. */
-export async function mutantTable(
-  fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null, names: readonly string[] = MUTANTS.map((m) => m.name),
-): Promise<MutantTable> {
+export async function mutantTable(suite: Pick<Suite, 'fixtures' | 'goldenOf'>, names: readonly string[] = MUTANTS.map((m) => m.name)): Promise<MutantTable> {
   const o = { profile: 'float64' as const };
-  const ref = await runImplementation(referenceImplementation, fixtures, goldenOf, o);
+  const ref = await runImplementation(referenceImplementation, suite, o);
   const passing = new Set(Object.entries(ref.results).filter(([, r]) => r.status === 'pass').map(([id]) => id));
   const referenceFailures = Object.entries(ref.results).filter(([, r]) => r.status === 'fail' || r.status === 'error').map(([id]) => id);
   const rows: MutantRow[] = [];
   for (const name of names) {
     const m = MUTANTS.find((x) => x.name === name)!;
-    const run = await runImplementation(mutantImplementation(name), fixtures, goldenOf, o);
+    const run = await runImplementation(mutantImplementation(name), suite, o);
     const caught = Object.entries(run.results).filter(([id, r]) => passing.has(id) && (r.status === 'fail' || r.status === 'error'));
     rows.push({
       mutant: name,

@@ -60,7 +60,7 @@ describe('tconf mutants', () => {
   it('every mutant is caught by at least one fixture claim the reference passes (100%)', async () => {
     const { fixtures, problems } = loadFixtures();
     expect(problems).toEqual([]);
-    const table = await mutantTable(fixtures, readGolden);
+    const table = await mutantTable({ fixtures, goldenOf: readGolden });
     expect(table.referenceFailures).toEqual([]);
     expect(table.rows.map((r) => r.mutant)).toEqual(MUTANT_NAMES);
     const survivors = table.rows.filter((r) => !r.caught).map((r) => r.mutant);

@@ -108,7 +108,7 @@ let reference: Record<string, string>;
 const statuses = (run: ImplementationRun) => Object.fromEntries(Object.entries(run.results).map(([id, r]) => [id, r.status]));
 async function runWith(impl: Implementation): Promise<ImplementationRun> {
   try {
-    return await runImplementation(impl, suite.fixtures, suite.goldenOf, { profile: 'float64' });
+    return await runImplementation(impl, suite, { profile: 'float64' });
   } finally {
     await impl.close?.();
   }

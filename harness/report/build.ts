@@ -1,16 +1,12 @@
 // The run report: every claim with its source, printed and expected values, the audit's verdict, and each
 // implementation's result. The JSON form is versioned (spec/report.schema.json); the other formats render it.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClaimAudit } from '../audit/verdict.js';
 import { expectedTensor } from '../fixtures/claims.js';
-import { sectionLabel, type LoadedFixture, type Printed } from '../fixtures/types.js';
-import { goldenPath, type Golden } from '../fixtures/golden.js';
-import { ROOT } from '../paths.js';
+import { sectionLabel, type Printed } from '../fixtures/types.js';
 import { record, type ImplementationRun, type Status } from '../run/runner.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { toNested } from '../fixtures/tensors.js';
+import type { Suite } from '../fixtures/suite.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 /** Tensors larger than this are summarised (shape, min, max) instead of listed in full. */
@@ -76,24 +72,8 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
 
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
 
-/** A hash of every fixture file and frozen expected value, so a report says exactly what it ran. */
-export function fixtureSetHash(fixtures: LoadedFixture[]): string {
-  const h = createHash('sha256');
-  for (const lf of [...fixtures].sort((a, b) => a.file.localeCompare(b.file))) {
-    h.update(lf.file).update(readFileSync(join(ROOT, lf.file)));
-    try {
-      h.update(readFileSync(goldenPath(lf.fixture.id)));
-    } catch {
-      h.update('no golden');
-    }
-  }
-  return `sha256:${h.digest('hex')}`;
-}
-
-export function buildReport(
-  fixtures: LoadedFixture[], runs: ImplementationRun[], goldenOf: (id: string) => Golden | null,
-  audits: ClaimAudit[], o: { profile: string; filter: string[]; version: string; date?: Date },
-): RunReport {
+export function buildReport(suite: Suite, runs: ImplementationRun[], audits: ClaimAudit[], o: { profile: string; filter: string[]; version: string; date?: Date }): RunReport {
+  const { fixtures, goldenOf } = suite;
   const auditOf = new Map(audits.map((a) => [a.id, a]));
   const claims: ClaimEntry[] = [];
   const summary: RunReport['summary'] = record();
@@ -137,7 +117,7 @@ export function buildReport(
   return {
     schema_version: REPORT_SCHEMA_VERSION,
     suite: { name: 'transformer-conformance', version: o.version },
-    fixture_set_hash: fixtureSetHash(fixtures),
+    fixture_set_hash: suite.hash,
     date: (o.date ?? new Date()).toISOString(),
     profile: o.profile,
     filter: o.filter,

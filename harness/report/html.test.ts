@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFixtures } from '../audit/verdict.js';
+import { auditSuite } from '../audit/verdict.js';
 import type { Implementation } from '../run/implementation.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { runImplementation } from '../run/runner.js';
@@ -31,8 +31,8 @@ beforeAll(async () => {
       return t;
     },
   };
-  const runs = [await runImplementation(referenceImplementation, suite.fixtures, suite.goldenOf, { profile: 'float64' }), await runImplementation(broken, suite.fixtures, suite.goldenOf, { profile: 'float64' })];
-  const report = buildReport(suite.fixtures, runs, suite.goldenOf, auditFixtures(suite.fixtures, suite.goldenOf), { profile: 'float64', filter: [], version: 'test' });
+  const runs = [await runImplementation(referenceImplementation, suite, { profile: 'float64' }), await runImplementation(broken, suite, { profile: 'float64' })];
+  const report = buildReport(suite, runs, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
   page = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
   writeFileSync(page, renderHtml(report));
   browser = await chromium.launch({

@@ -18,7 +18,7 @@ const fake = (mode: string, timeoutMs = 10_000) =>
 
 async function runWith(impl: Implementation): Promise<ImplementationRun> {
   try {
-    return await runImplementation(impl, suite.fixtures, suite.goldenOf, { profile: 'float64' });
+    return await runImplementation(impl, suite, { profile: 'float64' });
   } finally {
     await impl.close?.();
   }

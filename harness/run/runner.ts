@@ -11,6 +11,7 @@ import { callInputs, materialize, runScenario } from './scenario-run.js';
 import type { OpName, Scenario } from '../fixtures/scenario.js';
 import { select } from '../fixtures/tensors.js';
 import { truncate } from '../bounded.js';
+import type { Suite } from '../fixtures/suite.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'error' | 'not-applicable';
 
@@ -132,9 +133,8 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
 }
 
 /** One implementation over the fixtures; a failing scenario costs its own claims, never the run. */
-export async function runImplementation(
-  impl: Implementation, fixtures: LoadedFixture[], goldenOf: (id: string) => Golden | null, o: RunOptions,
-): Promise<ImplementationRun> {
+export async function runImplementation(impl: Implementation, suite: Pick<Suite, 'fixtures' | 'goldenOf'>, o: RunOptions): Promise<ImplementationRun> {
+  const { fixtures, goldenOf } = suite;
   const name = o.label ?? impl.name;
   const results = record<ClaimResult>();
   const scenarioErrors: ScenarioError[] = [];

@@ -2,11 +2,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedFixture } from '../fixtures/types.js';
 import { type Golden } from '../fixtures/golden.js';
 import { computeGolden } from '../run/freeze.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { loadFixtures } from '../fixtures/load.js';
+import { suiteOf, type Suite } from '../fixtures/suite.js';
 
 const BOOK_MODEL = `  kind: model
   config: { vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: none, attnProjection: false, attnResidual: false, layerNorm: false, outDim: 4, headBias: false }
@@ -55,10 +55,8 @@ claims:
 `,
 };
 
-export interface TestSuite {
+export interface TestSuite extends Suite {
   dir: string;
-  fixtures: LoadedFixture[];
-  goldenOf: (id: string) => Golden | null;
 }
 
 /** Writes the test fixtures (or the given ones) to a temporary directory and computes their golden values. */
@@ -74,5 +72,6 @@ export async function makeTestSuite(files: Record<string, string> = TEST_FIXTURE
     if (!g.golden) throw new Error(JSON.stringify(g.problems));
     goldens.set(lf.fixture.id, g.golden);
   }
-  return { dir, fixtures, goldenOf: (id) => goldens.get(id) ?? null };
+  const read = (id: string) => ({ golden: goldens.get(id) ?? null, bytes: null });
+  return { dir, ...suiteOf(fixtures, read).suite };
 }

@@ -1,0 +1,33 @@
+// `tconf audit`: the errata audit of the seeds, a computed verdict for every printed number; `--write`
+// regenerates reports/errata.md. Exit 1 when a verdict differs from the one its fixture records.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
+import { auditSuite } from '../audit/verdict.js';
+import { suiteOrExit } from './suite.js';
+import { EXIT } from './usage.js';
+
+export function auditCommand(o: { json?: boolean; write?: boolean; files?: string }): number {
+  if (o.write && o.files) {
+    console.error('tconf audit --write covers every fixture; drop --files');
+    return EXIT.usage;
+  }
+  const audits = auditSuite(suiteOrExit({ only: o.files, needGolden: true }));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
+    return EXIT.ok;
+  }
+  if (o.write) {
+    mkdirSync(dirname(ERRATA_FILE), { recursive: true });
+    writeFileSync(ERRATA_FILE, renderErrata(audits));
+    console.log(`wrote ${ERRATA_FILE}`);
+  }
+  for (const a of audits) {
+    const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
+    console.log(`${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`);
+  }
+  const counts = audits.reduce<Record<string, number>>((m, a) => ((m[a.verdict] = (m[a.verdict] ?? 0) + 1), m), {});
+  const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
+  console.log(`${audits.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`);
+  return mismatches ? EXIT.failures : EXIT.ok;
+}
