@@ -1,4 +1,4 @@
-// `tconf train ops|fibonacci`: the training runs of issue 7, with a progress bar and their outputs in
+// `tconf train ops|fibonacci`: the training runs (the Stage 10 operations task, the Fibonacci learner), with a progress bar and their outputs in
 // reports/training/<task>/.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
