@@ -16,10 +16,8 @@ import { MUTANT_NAMES } from '../impls/mutants.js';
 import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
 import { KNOWN, resolveImplementation } from '../impls/registry.js';
 import { buildReport, type RunReport } from '../report/build.js';
-import { renderHtml } from '../report/html.js';
-import { renderJUnit } from '../report/junit.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { clearRunMarker, ensureWritableDir, markRunStarted, writeFileAtomically, writeFileSet } from '../report/write.js';
+import { writeReports } from '../report/formats.js';
+import { clearRunMarker, ensureWritableDir, markRunStarted, writeFileAtomically } from '../report/write.js';
 import { record, runImplementation, selectClaims, type ImplementationRun, type Overrides } from '../run/runner.js';
 import { EXIT, UsageError } from './usage.js';
 import { readUserFile } from './user-files.js';
@@ -109,17 +107,6 @@ function uniqueName(name: string, taken: Set<string>): string {
   for (let k = 2; taken.has(label); k++) label = `${name} (${k})`;
   taken.add(label);
   return label;
-}
-
-/** Writes JSON, JUnit XML, Markdown and HTML into the report directory, as one set; returns their paths. */
-export function writeReports(report: RunReport, dir: string): string[] {
-  const formats: Array<[string, (r: RunReport) => string]> = [
-    ['report.json', (r) => `${JSON.stringify(r, null, 1)}\n`],
-    ['junit.xml', renderJUnit],
-    ['summary.md', renderMarkdown],
-    ['report.html', renderHtml],
-  ];
-  return writeFileSet(dir, formats.map(([name, render]) => [name, render(report)]), `tconf run of ${report.date}`);
 }
 
 function summaryTable(report: RunReport): string {
