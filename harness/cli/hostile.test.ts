@@ -64,6 +64,30 @@ describe('a handshake that fails ends the run at once (exit 2), killing the adap
     expect(existsSync(join(r.reports, IN_PROGRESS_FILE))).toBe(false); // nothing was replaced, nothing is stale
   });
 
+  it('a later implementation whose handshake fails still leaves the reports of those that ran, marked incomplete', async () => {
+    const r = await run(['reference', scriptAdapter({ hello: `{ type: 'hello', protocol_version: 2, implementation: ${helloOf('v2')} }` })], [], 30_000);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/protocol version 2/);
+    const report = expectValidReports(r.reports);
+    expect(report.complete).toBe(false);
+    expect(report.summary.reference.overall.pass).toBe(5);
+  });
+
+  it('SIGTERM while an adapter is still in its handshake is an interrupt (143), not a refusal', async () => {
+    const reports = tmp('reports');
+    let pid = 0;
+    // a bare node reads its script from stdin and never answers hello: wait until the reference has run, then interrupt
+    const done = tconf(['run', '--impl', 'reference', `exec:${process.execPath}`, '--no-progress', '--report-dir', reports, '--timeout', '600'], { fixtureDir, timeoutMs: 60_000, onSpawn: (p) => (pid = p) });
+    for (let i = 0; i < 400 && !existsSync(join(reports, 'tconf-run-in-progress.txt')); i++) await new Promise((res) => setTimeout(res, 25));
+    await new Promise((res) => setTimeout(res, 2500));
+    process.kill(pid, 'SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(143);
+    const report = expectValidReports(reports);
+    expect(report.complete).toBe(false);
+    expect(report.summary.reference.overall.pass).toBe(5);
+  });
+
   it('a bare interpreter that waits on stdin: the handshake times out with a hint, and the run exits 2', async () => {
     const r = await run([`exec:${process.execPath}`], ['--timeout', '2'], 30_000);
     expect(r.code).toBe(2);

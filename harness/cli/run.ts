@@ -208,6 +208,8 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   const runs: ImplementationRun[] = [];
   const taken = new Set<string>();
   const interrupt = interruptible();
+  // An implementation that cannot start ends the run (exit 2), but what ran before it is still reported.
+  let refused: UsageError | null = null;
   try {
     for (const word of o.impl) {
       if (interrupt.stopped()) break;
@@ -215,11 +217,16 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
       try {
         impl = await resolveImplementation(word, { timeoutMs, maxLineBytes });
       } catch (e) {
-        throw new UsageError(`--impl ${truncate(word, 120)}: ${(e as Error).message}${(e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : ''}`);
+        if (interrupt.stopped()) break; // the interrupt ended its start-up: not the implementation's fault
+        refused = new UsageError(`--impl ${truncate(word, 120)}: ${(e as Error).message}${(e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : ''}`);
+        break;
       }
       try {
         const bad = nameProblem(impl.name, 'the implementation name', MAX_NAME_LENGTH);
-        if (bad) throw new UsageError(`--impl ${truncate(word, 120)}: ${bad}`);
+        if (bad) {
+          refused = new UsageError(`--impl ${truncate(word, 120)}: ${bad}`);
+          break;
+        }
         const label = uniqueName(impl.name, taken);
         if (label !== impl.name) process.stderr.write(`tconf run: two implementations call themselves '${forTerminal(impl.name)}'; this one (--impl ${forTerminal(truncate(word, 120))}) is reported as '${forTerminal(label)}'\n`);
         const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
@@ -240,8 +247,9 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
     interrupt.release();
   }
 
+  if (refused && !runs.length) throw refused; // nothing ran: the earlier reports stay as they were
   const report = buildReport(suite, runs, auditSuite(suite), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION, date: started });
-  if (interrupt.stopped()) report.complete = false;
+  if (interrupt.stopped() || refused) report.complete = false;
   let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error')) ? EXIT.failures : EXIT.ok;
   if (baseline && baselineFile) {
     report.baseline = record();
@@ -263,6 +271,7 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
     }
   }
   console.log(`reports: ${written.join(', ')}`);
+  if (refused) throw refused; // after the reports of the implementations that did run
   const signal = interrupt.stopped();
   if (signal) {
     console.log(pc.yellow(`interrupted by ${signal}: the reports hold the scenarios that ran before it${o.updateBaseline ? '; the baseline was not rewritten' : ''}`));

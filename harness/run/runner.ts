@@ -10,7 +10,7 @@ import { missingCapability, type Implementation, type ImplementationInfo, type T
 import { callInputs, materialize, runScenario } from './scenario-run.js';
 import type { OpName, Scenario } from '../fixtures/scenario.js';
 import { select } from '../fixtures/tensors.js';
-import { truncate } from '../bounded.js';
+import { EVIDENCE_LIMIT, truncate } from '../bounded.js';
 import type { Suite } from '../fixtures/suite.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'error' | 'not-applicable';
@@ -165,9 +165,11 @@ export async function runImplementation(impl: Implementation, suite: Pick<Suite,
     try {
       trace = await runScenario(impl, scenario, [...new Set(involved.flatMap((c) => refsOf(c).map((r) => r.path!)))]);
     } catch (e) {
-      const message = truncate(String((e as Error)?.message ?? e));
+      // An adapter's evidence arrives bounded already; this bound is for in-process implementations.
+      const message = truncate(String((e as Error)?.message ?? e), 4 * EVIDENCE_LIMIT);
       scenarioErrors.push({ fixture: f.id, message, claims: involved.length });
-      const line = truncate(message.split('\n')[0], SCENARIO_ERROR_LINE);
+      const first = message.split('\n')[0];
+      const line = first.length > SCENARIO_ERROR_LINE ? `${first.slice(0, SCENARIO_ERROR_LINE)}… (the whole message once, with the scenario)` : first;
       for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
       continue;
     }

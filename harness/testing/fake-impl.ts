@@ -126,5 +126,5 @@ rl.on('line', async (line) => {
   }
   process.stdout.write(`${text}\n`);
   if (hit && mode === 'late-duplicate') late = `${text}\n`;
-  if (mode === 'exit-after-answer') process.exit(0);
+  if (mode === 'exit-after-answer') process.stdout.write('', () => process.exit(0)); // after the answer is flushed
 });
