@@ -1,5 +1,5 @@
-import { matmulAddABt, matmulAddAtB, matmulForward } from './matmul.js';
-import { softmaxBackward, softmaxForward } from './softmax.js';
+import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
+import { matmulAddABt, matmulForward } from './matmul.js';
 
 /** Shapes of one sequence: T positions, d = heads·dk features; head h owns columns [h·dk, (h+1)·dk). */
 export interface AttentionShape {
@@ -9,37 +9,38 @@ export interface AttentionShape {
   causal: boolean;
 }
 
-/**
- * The formulas of attention a kernel table can replace (reference/kernels.ts gathers every such table; each of
- * the suite's mutant implementations swaps one entry for a classic mistake).
- */
-export interface AttentionKernels {
-  /** The temperature of the scores: 1/sqrt(d_k). */
-  attentionScale(dk: number): number;
-  softmaxForward: typeof softmaxForward;
-  softmaxBackward: typeof softmaxBackward;
-  /** C_h = A_h V_h  ⇒  dV_h += A_hᵀ dC_h   (A [T×T]; V, dC, dV [T×dk]) */
-  attentionValueGrad(dV: Float64Array, A: Float64Array, dC: Float64Array, T: number, dk: number): void;
-  /** S_h = Q_h K_hᵀ  ⇒  dK_h += dS_hᵀ Q_h   (dS [T×T]; Q, K, dK [T×dk]) */
-  attentionKeyGrad(dK: Float64Array, dS: Float64Array, Q: Float64Array, K: Float64Array, T: number, dk: number): void;
-}
-
-export const ATTENTION_KERNELS: AttentionKernels = Object.freeze({
-  attentionScale: (dk: number) => 1 / Math.sqrt(dk),
-  softmaxForward,
-  softmaxBackward,
-  attentionValueGrad: (dV: Float64Array, A: Float64Array, dC: Float64Array, T: number, dk: number) => matmulAddAtB(dV, A, dC, T, T, dk),
-  attentionKeyGrad: (dK: Float64Array, dS: Float64Array, Q: Float64Array, _K: Float64Array, T: number, dk: number) => matmulAddAtB(dK, dS, Q, T, T, dk),
-});
-
-/** What the forward pass keeps: per head [heads×T×T] raw scores Q Kᵀ, scaled scores, softmax weights. */
-export interface AttentionCache {
+/** Attention's inputs Q, K, V and what it computes from them (H = heads). */
+export interface AttentionActivations {
+  /** [T x d] queries */
+  Q: Float64Array;
+  /** [T x d] keys */
+  K: Float64Array;
+  /** [T x d] values */
+  V: Float64Array;
+  /** [H x T x T] raw scores Q_h K_hᵀ, unmasked */
   scores: Float64Array;
+  /** [H x T x T] scores / sqrt(dk), unmasked */
   scaled: Float64Array;
+  /** [H x T x T] softmax of the (masked) scaled scores: each row sums to 1 */
   weights: Float64Array;
+  /** [T x d] the heads' weights·V side by side */
+  context: Float64Array;
 }
 
-/** Head columns [c0, c0 + dk) of a [T×d] matrix, as a [T×dk] matrix. */
+export function allocAttentionActivations(s: AttentionShape): AttentionActivations {
+  const { T, d, heads } = s;
+  return {
+    Q: new Float64Array(T * d),
+    K: new Float64Array(T * d),
+    V: new Float64Array(T * d),
+    scores: new Float64Array(heads * T * T),
+    scaled: new Float64Array(heads * T * T),
+    weights: new Float64Array(heads * T * T),
+    context: new Float64Array(T * d),
+  };
+}
+
+/** Head columns [c0, c0 + dk) of a [T x d] matrix, as a [T x dk] matrix. */
 function headColumns(M: Float64Array, T: number, d: number, c0: number, dk: number): Float64Array {
   const out = new Float64Array(T * dk);
   for (let i = 0; i < T; i++) out.set(M.subarray(i * d + c0, i * d + c0 + dk), i * dk);
@@ -52,80 +53,62 @@ function addHeadColumns(M: Float64Array, part: Float64Array, T: number, d: numbe
 }
 
 /**
- * Per head h:  S_h = Q_h K_hᵀ;  scaled_h = S_h / sqrt(dk);  A_h = softmax(scaled_h + mask) row-wise;  C_h = A_h V_h;
- * the heads' C_h side by side form context [T×d]. The causal mask hides keys j > i (weight exactly 0); raw and
- * scaled scores are kept unmasked.
+ * Reads a.Q, a.K, a.V; per head h:  S_h = Q_h K_hᵀ;  scaled_h = S_h / sqrt(dk);  A_h = softmax(scaled_h + mask)
+ * row-wise;  C_h = A_h V_h;  the heads' C_h side by side form a.context. The causal mask hides keys j > i
+ * (weight exactly 0). Overwrites scores, scaled, weights and context.
  */
-export function attentionForward(
-  context: Float64Array, Q: Float64Array, K: Float64Array, V: Float64Array, s: AttentionShape,
-  k: AttentionKernels = ATTENTION_KERNELS,
-): AttentionCache {
+export function attentionForward(a: AttentionActivations, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS): void {
   const { T, d, heads, causal } = s;
   const dk = d / heads;
   const TT = T * T;
-  const scale = k.attentionScale(dk);
-  const scores = new Float64Array(heads * TT);
-  const scaled = new Float64Array(heads * TT);
-  const weights = new Float64Array(heads * TT);
-  context.fill(0, 0, T * d);
+  const scale = kernels.attentionScale(dk);
+  a.scores.fill(0, 0, heads * TT);
+  a.context.fill(0, 0, T * d);
   for (let h = 0; h < heads; h++) {
     const c0 = h * dk;
-    const [Qh, Kh, Vh] = [Q, K, V].map((M) => headColumns(M, T, d, c0, dk));
-    const S = scores.subarray(h * TT, (h + 1) * TT);
-    const Sc = scaled.subarray(h * TT, (h + 1) * TT);
-    matmulAddABt(S, Qh, Kh, T, T, dk);
+    const [Qh, Kh, Vh] = [a.Q, a.K, a.V].map((M) => headColumns(M, T, d, c0, dk));
+    const S = a.scores.subarray(h * TT, (h + 1) * TT);
+    const Sc = a.scaled.subarray(h * TT, (h + 1) * TT);
+    matmulAddABt(S, Qh, Kh, { m: T, k: dk, n: T });
     for (let o = 0; o < TT; o++) Sc[o] = S[o] * scale;
     const masked = Sc.map((x, o) => (causal && o % T > Math.floor(o / T) ? -Infinity : x));
-    const A = weights.subarray(h * TT, (h + 1) * TT);
-    k.softmaxForward(A, masked, T, T);
+    const A = a.weights.subarray(h * TT, (h + 1) * TT);
+    kernels.softmaxForward(A, masked, { rows: T, n: T });
     const Ch = new Float64Array(T * dk);
-    matmulForward(Ch, A, Vh, T, T, dk);
-    addHeadColumns(context, Ch, T, d, c0, dk);
+    matmulForward(Ch, A, Vh, { m: T, k: T, n: dk });
+    addHeadColumns(a.context, Ch, T, d, c0, dk);
   }
-  return { scores, scaled, weights };
-}
-
-/** Optional buffers [heads×T×T] that receive dL/dweights, dL/dscaled and dL/dscores for the trace. */
-export interface AttentionGradTrace {
-  weights?: Float64Array;
-  scaled?: Float64Array;
-  scores?: Float64Array;
 }
 
 /**
- * Per head, the forward in reverse:  C_h = A_h V_h ⇒ dA_h = dC_h V_hᵀ, dV_h += A_hᵀ dC_h;
+ * Per head, the forward in reverse, from g.context:  C_h = A_h V_h ⇒ dA_h = dC_h V_hᵀ, dV_h += A_hᵀ dC_h;
  * A_h = softmax(scaled_h) ⇒ dscaled_h = softmax backward (the full Jacobian);  dS_h = dscaled_h / sqrt(dk);
- * S_h = Q_h K_hᵀ ⇒ dQ_h += dS_h K_h, dK_h += dS_hᵀ Q_h.
+ * S_h = Q_h K_hᵀ ⇒ dQ_h += dS_h K_h, dK_h += dS_hᵀ Q_h.  g holds the gradients of f's fields: g.context is read,
+ * g.Q, g.K, g.V are accumulated, g.weights, g.scaled, g.scores are written (they arrive zero from the allocator).
  */
-export function attentionBackward(
-  dQ: Float64Array, dK: Float64Array, dV: Float64Array, dcontext: Float64Array,
-  Q: Float64Array, K: Float64Array, V: Float64Array, cache: AttentionCache, s: AttentionShape,
-  out: AttentionGradTrace = {}, k: AttentionKernels = ATTENTION_KERNELS,
-): void {
+export function attentionBackward(g: AttentionActivations, f: AttentionActivations, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS): void {
   const { T, d, heads } = s;
   const dk = d / heads;
   const TT = T * T;
-  const scale = k.attentionScale(dk);
+  const scale = kernels.attentionScale(dk);
   for (let h = 0; h < heads; h++) {
     const c0 = h * dk;
-    const [Qh, Kh, Vh, dCh] = [Q, K, V, dcontext].map((M) => headColumns(M, T, d, c0, dk));
-    const A = cache.weights.subarray(h * TT, (h + 1) * TT);
-    const dA = new Float64Array(TT);
-    matmulAddABt(dA, dCh, Vh, T, T, dk);
+    const [Qh, Kh, Vh, dCh] = [f.Q, f.K, f.V, g.context].map((M) => headColumns(M, T, d, c0, dk));
+    const A = f.weights.subarray(h * TT, (h + 1) * TT);
+    const dA = g.weights.subarray(h * TT, (h + 1) * TT);
+    matmulAddABt(dA, dCh, Vh, { m: T, k: dk, n: T });
     const dVh = new Float64Array(T * dk);
-    k.attentionValueGrad(dVh, A, dCh, T, dk);
-    const dScaled = new Float64Array(TT);
-    k.softmaxBackward(dScaled, dA, A, T, T);
-    const dS = dScaled.map((g) => g * scale);
+    kernels.attentionValueGrad(dVh, A, dCh, { T, dk });
+    const dScaled = g.scaled.subarray(h * TT, (h + 1) * TT);
+    kernels.softmaxBackward(dScaled, dA, A, { rows: T, n: T });
+    const dS = g.scores.subarray(h * TT, (h + 1) * TT);
+    for (let o = 0; o < TT; o++) dS[o] = dScaled[o] * scale;
     const dQh = new Float64Array(T * dk);
-    matmulForward(dQh, dS, Kh, T, T, dk);
+    matmulForward(dQh, dS, Kh, { m: T, k: T, n: dk });
     const dKh = new Float64Array(T * dk);
-    k.attentionKeyGrad(dKh, dS, Qh, Kh, T, dk);
-    addHeadColumns(dQ, dQh, T, d, c0, dk);
-    addHeadColumns(dK, dKh, T, d, c0, dk);
-    addHeadColumns(dV, dVh, T, d, c0, dk);
-    out.weights?.set(dA, h * TT);
-    out.scaled?.set(dScaled, h * TT);
-    out.scores?.set(dS, h * TT);
+    kernels.attentionKeyGrad(dKh, dS, { Q: Qh, K: Kh }, { T, dk });
+    addHeadColumns(g.Q, dQh, T, d, c0, dk);
+    addHeadColumns(g.K, dKh, T, d, c0, dk);
+    addHeadColumns(g.V, dVh, T, d, c0, dk);
   }
 }

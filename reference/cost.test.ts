@@ -7,14 +7,16 @@ const counted = vi.hoisted(() => ({ flops: 0 }));
 vi.mock('./matmul.js', async (importOriginal) => {
   const m = await importOriginal<typeof import('./matmul.js')>();
   type F = Float64Array;
+  type S = import('./matmul.js').MatmulShape;
+  const flops = (s: S) => 2 * s.m * s.k * s.n;
   return {
     ...m,
-    matmulForward: (C: F, A: F, B: F, r: number, k: number, n: number) => ((counted.flops += 2 * r * k * n), m.matmulForward(C, A, B, r, k, n)),
-    matmulAddABt: (C: F, A: F, B: F, r: number, k: number, n: number) => ((counted.flops += 2 * r * k * n), m.matmulAddABt(C, A, B, r, k, n)),
-    matmulAddAtB: (C: F, A: F, B: F, r: number, k: number, n: number) => ((counted.flops += 2 * r * k * n), m.matmulAddAtB(C, A, B, r, k, n)),
-    matmulBackward: (dA: F | null, dB: F | null, dC: F, A: F, B: F, r: number, k: number, n: number) => {
-      counted.flops += (dA ? 2 * r * k * n : 0) + (dB ? 2 * r * k * n : 0);
-      m.matmulBackward(dA, dB, dC, A, B, r, k, n);
+    matmulForward: (C: F, A: F, B: F, s: S) => ((counted.flops += flops(s)), m.matmulForward(C, A, B, s)),
+    matmulAddABt: (C: F, A: F, B: F, s: S) => ((counted.flops += flops(s)), m.matmulAddABt(C, A, B, s)),
+    matmulAddAtB: (C: F, A: F, B: F, s: S) => ((counted.flops += flops(s)), m.matmulAddAtB(C, A, B, s)),
+    matmulBackward: (g: import('./matmul.js').MatmulGrads, A: F, B: F, s: S) => {
+      counted.flops += (g.dA ? flops(s) : 0) + (g.dB ? flops(s) : 0);
+      m.matmulBackward(g, A, B, s);
     },
   };
 });
@@ -22,7 +24,7 @@ vi.mock('./matmul.js', async (importOriginal) => {
 const { makeConfig, STAGE10_CONFIG } = await import('./config.js');
 const { backward, forward } = await import('./model.js');
 const { initParams, zerosLike, countParams } = await import('./params.js');
-const { backwardFlops, forwardFlops, storedActivations, trainingMemory } = await import('./cost.js');
+const { backwardFlops, forwardFlops, modelCost, storedActivations, trainingMemory } = await import('./cost.js');
 
 describe('model cost', () => {
   it.each([
@@ -60,5 +62,33 @@ describe('model cost', () => {
     const headed = makeConfig({ ...c, head: 'classification', outDim: 5 });
     expect(backwardFlops(makeConfig({ ...headed, inDim: 3 }))).toEqual(backwardFlops(headed));
   });
-});
 
+  it('model_cost: one full-length example\'s FLOPs and numbers, and their memory in the given units', () => {
+    for (const c of [STAGE10_CONFIG, makeConfig({ input: 'continuous', inDim: 3, head: 'regression', outDim: 2, dModel: 8, heads: 2, dFF: 0, seqLen: 5, layerNorm: false })]) {
+      const ex = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
+      const kept = storedActivations(forward(c, initParams(c, 0), ex));
+      const m = modelCost(c, { bytesPerNumber: 4, memoryUnit: 1024 });
+      expect(m).toEqual({
+        forwardFlops: forwardFlops(c).total, backwardFlops: backwardFlops(c).total, activations: kept, parameters: countParams(c),
+        activationMemory: (kept * 4) / 1024, parameterMemory: (countParams(c) * 4) / 1024, gradientMemory: (countParams(c) * 4) / 1024, adamMemory: (2 * countParams(c) * 4) / 1024,
+      });
+      // what a forward keeps does not depend on the values
+      const other = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(1) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0.5)) };
+      expect(storedActivations(forward(c, initParams(c, 9), other))).toBe(kept);
+    }
+    expect(modelCost(STAGE10_CONFIG, { bytesPerNumber: 8, memoryUnit: 1 }).parameterMemory).toBe(8 * countParams(STAGE10_CONFIG));
+  });
+
+  it('counts each buffer once: a part switched off shares the buffer it passes on', () => {
+    const full = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 6, layers: 1, seqLen: 3 });
+    const bare = makeConfig({ ...full, attnProjection: false, attnResidual: false, ffnResidual: false, layerNorm: false });
+    const T = 3;
+    const kept = (c: typeof full) => storedActivations(forward(c, initParams(c, 1), { tokens: [0, 1, 2], target: 1 }));
+    // full: Q K V context out res1 ln1.y res2 ln2.y [T·d] ×9, scores scaled weights [H·T·T] ×3, hidden act [T·F] ×2,
+    // ffn.out [T·d], ln mean/rstd [T] ×4; X [T·d], final [d], logits and probs [V] ×2
+    const [d, H, F, V] = [full.dModel, full.heads, full.dFF, full.outDim];
+    expect(kept(full)).toBe(10 * T * d + 3 * H * T * T + 2 * T * F + 4 * T + T * d + d + 2 * V);
+    // bare: Q K V context(= out = res1 = h1) ffn.out(= res2 = out), no layer norms
+    expect(kept(bare)).toBe(5 * T * d + 3 * H * T * T + 2 * T * F + T * d + d + 2 * V);
+  });
+});

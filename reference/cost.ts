@@ -2,8 +2,8 @@
 // backward, and the numbers its forward pass keeps for the backward pass. Stage 10's "Practical Insights"
 // prints these for its configuration; the audit compares them with what this model does.
 import type { ModelConfig } from './config.js';
-import type { Forward } from './model.js';
-import { countParams } from './params.js';
+import { forward, type Activations, type Example } from './model.js';
+import { countParams, initParams } from './params.js';
 
 /** FLOPs of the products, a product [m×k]·[k×n] counting 2mkn (one multiply and one add per term). */
 export interface FlopCount {
@@ -51,10 +51,10 @@ export function backwardFlops(c: ModelConfig, T = c.seqLen): FlopCount {
 }
 
 /**
- * How many numbers a forward pass keeps for the backward pass: every distinct buffer reachable from the
- * forward's caches (not its trace, which only names the same buffers), counted once each.
+ * How many numbers a forward pass keeps for the backward pass: every distinct buffer of its activations (a part
+ * the config switches off shares a buffer, counted once).
  */
-export function storedActivations(f: Forward): number {
+export function storedActivations(a: Activations): number {
   const seen = new Set<ArrayBufferLike>();
   let n = 0;
   const visit = (v: unknown): void => {
@@ -63,8 +63,8 @@ export function storedActivations(f: Forward): number {
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') Object.values(v).forEach(visit);
   };
-  const { trace: _names, example: _input, ...caches } = f;
-  visit(caches);
+  const { inputs, X, blocks, final, head, probs } = a;
+  visit({ inputs, X, blocks, final, head, probs });
   return n;
 }
 
@@ -72,4 +72,36 @@ export function storedActivations(f: Forward): number {
 export function trainingMemory(c: ModelConfig, activations: number): { parameters: number; gradients: number; adamState: number; activations: number } {
   const parameters = countParams(c);
   return { parameters, gradients: parameters, adamState: 2 * parameters, activations };
+}
+
+/** What op model_cost reports: FLOPs, numbers, and memory in `memoryUnit`s of `bytesPerNumber` each. */
+export interface ModelCost {
+  forwardFlops: number;
+  backwardFlops: number;
+  activations: number;
+  parameters: number;
+  activationMemory: number;
+  parameterMemory: number;
+  gradientMemory: number;
+  adamMemory: number;
+}
+
+/**
+ * The cost of one example of full length (seqLen positions) of config c. What a forward pass keeps does not depend
+ * on the values, so the example is all zeros and the weights are those of seed 0.
+ */
+export function modelCost(c: ModelConfig, o: { bytesPerNumber: number; memoryUnit: number }): ModelCost {
+  const ex: Example = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
+  const m = trainingMemory(c, storedActivations(forward(c, initParams(c, 0), ex)));
+  const memory = (n: number) => (n * o.bytesPerNumber) / o.memoryUnit;
+  return {
+    forwardFlops: forwardFlops(c).total,
+    backwardFlops: backwardFlops(c).total,
+    activations: m.activations,
+    parameters: m.parameters,
+    activationMemory: memory(m.activations),
+    parameterMemory: memory(m.parameters),
+    gradientMemory: memory(m.gradients),
+    adamMemory: memory(m.adamState),
+  };
 }

@@ -6,7 +6,8 @@ import { checkOp, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 describe('sinusoidal positions', () => {
   it('PE[pos, 2i] = sin(pos/10000^(2i/d)), PE[pos, 2i+1] = cos(the same angle)', () => {
     const d = 6;
-    const pe = sinusoidalPositions(5, d);
+    const pe = new Float64Array(5 * d).fill(Number.NaN); // overwritten
+    sinusoidalPositions(pe, 5, d);
     for (let pos = 0; pos < 5; pos++)
       for (let i = 0; i < d / 2; i++) {
         const angle = pos / 10000 ** ((2 * i) / d);
@@ -21,9 +22,9 @@ describe('token embedding', () => {
   it('looks up rows and adds the positions', () => {
     const E = Float64Array.of(1, 0, 0, 1, 1, 1, 0, 0);
     const X = new Float64Array(4);
-    embeddingForward(X, [0, 1], E, null, 2);
+    embeddingForward(X, [0, 1], { E, pe: null }, 2);
     expect(Array.from(X)).toEqual([1, 0, 0, 1]);
-    embeddingForward(X, [2, 3], E, Float64Array.of(0.5, 0.5, 0.25, 0.25), 2);
+    embeddingForward(X, [2, 3], { E, pe: Float64Array.of(0.5, 0.5, 0.25, 0.25) }, 2);
     expect(Array.from(X)).toEqual([1.5, 1.5, 0.25, 0.25]);
   });
 
@@ -44,12 +45,14 @@ describe('token embedding', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 8 }), fc.integer(), (tokens, seed) => {
         const d = 3;
-        const pe = sinusoidalPositions(tokens.length, 4).subarray(0, tokens.length * d);
+        const table = new Float64Array(tokens.length * 4);
+        sinusoidalPositions(table, tokens.length, 4);
+        const pe = table.subarray(0, tokens.length * d); // any fixed [T x d] values
         const rep = checkOp(
           { E: randomArray(5 * d, seed) },
           ({ E }) => {
             const X = new Float64Array(tokens.length * d);
-            embeddingForward(X, tokens, E, pe, d);
+            embeddingForward(X, tokens, { E, pe }, d);
             return X;
           },
           (_, dX) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { directionalCheck, gradCheck } from './gradcheck.js';
+import { centralDifference, directionalCheck, gradCheck } from './gradcheck.js';
 import { mulberry32 } from './prng.js';
 
 // f(w) = Σ w_i³: df/dw_i = 3 w_i².
@@ -140,5 +140,25 @@ describe('what the gradient checker reports', () => {
     const worst = Array.from({ length: 20 }, (_, seed) => gradCheck(loss, p, wrong, { eps: 0.5, samplePerTensor: 4, seed }).tensors[0]);
     expect(worst.some((t) => t.maxAbsError === 0)).toBe(true);
     expect(worst.some((t) => t.worstIndex === 4)).toBe(true);
+  });
+});
+
+describe('the central difference', () => {
+  it('is (L(θ + h) − L(θ − h)) / 2h, exact for a quadratic up to rounding', () => {
+    expect(centralDifference(1, 0.5, 0.001)).toBe(0.5 / 0.002);
+    expect(centralDifference(3, 3, 1e-5)).toBe(0);
+    // L(θ) = θ², θ = 3, h = 2⁻¹⁰: the differences are exact in binary, so the estimate is exactly 2θ
+    const h = 2 ** -10;
+    expect(centralDifference((3 + h) ** 2, (3 - h) ** 2, h)).toBe(6);
+  });
+
+  it('is what the order-2 check and the directional check use', () => {
+    const p = { w: Float64Array.of(0.7) };
+    const loss = () => Math.sin(p.w[0]);
+    const h = 1e-5 * Math.max(1, 0.7);
+    const numerical = centralDifference(Math.sin(0.7 + h), Math.sin(0.7 - h), h);
+    expect(gradCheck(loss, p, { w: Float64Array.of(numerical) }).maxAbsError).toBe(0);
+    const d = directionalCheck(loss, p, { w: Float64Array.of(1) }, { eps: 1e-5 });
+    expect(d.numerical).toBe(centralDifference(Math.sin(0.7 + 1e-5 * Math.sign(d.analytical)), Math.sin(0.7 - 1e-5 * Math.sign(d.analytical)), 1e-5));
   });
 });

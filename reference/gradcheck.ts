@@ -33,6 +33,9 @@ export interface GradCheckReport {
 
 const relError = (a: number, n: number, floor: number): number => Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), floor);
 
+/** dL/dθ ≈ (L(θ + h) − L(θ − h)) / 2h */
+export const centralDifference = (lossPlus: number, lossMinus: number, h: number): number => (lossPlus - lossMinus) / (2 * h);
+
 function numericalDerivative(loss: () => number, w: Float64Array, i: number, eps: number, order: 2 | 4): number {
   const x = w[i];
   const h = eps * Math.max(1, Math.abs(x));
@@ -41,7 +44,7 @@ function numericalDerivative(loss: () => number, w: Float64Array, i: number, eps
     return loss();
   };
   let g: number;
-  if (order === 2) g = (at(x + h) - at(x - h)) / (2 * h);
+  if (order === 2) g = centralDifference(at(x + h), at(x - h), h);
   else g = (8 * (at(x + h) - at(x - h)) - (at(x + 2 * h) - at(x - 2 * h))) / (12 * h); // differences first: equal losses give exactly 0
   w[i] = x;
   return g;
@@ -129,6 +132,6 @@ export function directionalCheck(
   const plus = lossAt(eps);
   const minus = lossAt(-eps);
   for (const n of names) params[n].set(saved[n]);
-  const numerical = (plus - minus) / (2 * eps);
+  const numerical = centralDifference(plus, minus, eps);
   return { analytical: a, numerical, relError: relError(a, numerical, 1e-300) };
 }

@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { layerNormBackward, layerNormForward } from './layernorm.js';
+import { allocLayerNormActivations, layerNormBackward, layerNormForward } from './layernorm.js';
 import { checkOp, dims, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 
 function run(x: Float64Array, gamma: Float64Array, beta: Float64Array, rows: number, n: number, eps = 1e-5) {
-  const y = new Float64Array(rows * n);
-  const mean = new Float64Array(rows);
-  const rstd = new Float64Array(rows);
-  layerNormForward(y, mean, rstd, x, gamma, beta, rows, n, eps);
-  return { y, mean, rstd };
+  const a = allocLayerNormActivations({ rows, n });
+  layerNormForward(a, x, { gamma, beta }, { rows, n, eps });
+  return a;
 }
 
 describe('layer norm', () => {
@@ -43,7 +41,7 @@ describe('layer norm', () => {
           ({ x, gamma, beta }, dy) => {
             const { mean, rstd } = run(x, gamma, beta, rows, n);
             const g = { x: new Float64Array(rows * n), gamma: new Float64Array(n), beta: new Float64Array(n) };
-            layerNormBackward(g.x, g.gamma, g.beta, dy, x, gamma, mean, rstd, rows, n);
+            layerNormBackward({ dx: g.x, dgamma: g.gamma, dbeta: g.beta, dy }, { x, gamma, mean, rstd }, { rows, n });
             return g;
           },
           seed,
@@ -63,9 +61,9 @@ describe('layer norm backward without parameter gradients', () => {
     const dy = Float64Array.of(0.3, -0.1, 0.7, -1, 0.2, 0.4);
     const { mean, rstd } = run(x, gamma, new Float64Array(n), rows, n);
     const dxFull = new Float64Array(rows * n);
-    layerNormBackward(dxFull, new Float64Array(n), new Float64Array(n), dy, x, gamma, mean, rstd, rows, n);
+    layerNormBackward({ dx: dxFull, dgamma: new Float64Array(n), dbeta: new Float64Array(n), dy }, { x, gamma, mean, rstd }, { rows, n });
     const dx = new Float64Array(rows * n);
-    layerNormBackward(dx, null, null, dy, x, gamma, mean, rstd, rows, n);
+    layerNormBackward({ dx, dgamma: null, dbeta: null, dy }, { x, gamma, mean, rstd }, { rows, n });
     expect(Array.from(dx)).toEqual(Array.from(dxFull));
   });
 });

@@ -1,10 +1,18 @@
-// Matrix product over flat row-major Float64Array buffers.
-// Backward functions in reference/ ACCUMULATE (+=) into gradient buffers, as in
-// llm.c, so that a tensor used by several consumers (Q/K/V, residuals) sums its
-// gradients without extra bookkeeping. Pass null for a gradient you do not need.
+// Matrix products over flat row-major Float64Array buffers.
+// Backward functions in reference/ ACCUMULATE (+=) into gradient buffers, as in llm.c, so that a tensor used by
+// several consumers (Q/K/V, residuals) sums its gradients without extra bookkeeping. Pass null for a gradient you
+// do not need.
 
-/** C[m×n] = A[m×k] · B[k×n] */
-export function matmulForward(C: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number): void {
+/** Every product here: the result C is [m x n], the inner (summed) dimension is k. */
+export interface MatmulShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** C = A · B   (A [m x k], B [k x n]); overwrites C */
+export function matmulForward(C: Float64Array, A: Float64Array, B: Float64Array, s: MatmulShape): void {
+  const { m, k, n } = s;
   C.fill(0, 0, m * n);
   for (let i = 0; i < m; i++) {
     const ci = i * n;
@@ -17,33 +25,40 @@ export function matmulForward(C: Float64Array, A: Float64Array, B: Float64Array,
   }
 }
 
-/** C[m×k] += A[m×n] · B[k×n]ᵀ */
-export function matmulAddABt(C: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number): void {
+/** C += A · Bᵀ   (A [m x k], B [n x k]) */
+export function matmulAddABt(C: Float64Array, A: Float64Array, B: Float64Array, s: MatmulShape): void {
+  const { m, k, n } = s;
   for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += A[i * n + j] * B[p * n + j];
-      C[i * k + p] += s;
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A[i * k + p] * B[j * k + p];
+      C[i * n + j] += sum;
     }
   }
 }
 
-/** C[k×n] += A[m×k]ᵀ · B[m×n] */
-export function matmulAddAtB(C: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number): void {
-  for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const a = A[i * k + p];
+/** C += Aᵀ · B   (A [k x m], B [k x n]) */
+export function matmulAddAtB(C: Float64Array, A: Float64Array, B: Float64Array, s: MatmulShape): void {
+  const { m, k, n } = s;
+  for (let p = 0; p < k; p++) {
+    for (let i = 0; i < m; i++) {
+      const a = A[p * m + i];
       if (a === 0) continue;
-      for (let j = 0; j < n; j++) C[p * n + j] += a * B[i * n + j];
+      for (let j = 0; j < n; j++) C[i * n + j] += a * B[p * n + j];
     }
   }
 }
 
-/** dA[m×k] += dC · Bᵀ ;  dB[k×n] += Aᵀ · dC */
-export function matmulBackward(
-  dA: Float64Array | null, dB: Float64Array | null, dC: Float64Array,
-  A: Float64Array, B: Float64Array, m: number, k: number, n: number,
-): void {
-  if (dA) matmulAddABt(dA, dC, B, m, k, n);
-  if (dB) matmulAddAtB(dB, A, dC, m, k, n);
+/** The gradients of C = A · B: dA [m x k] and dB [k x n] (either may be null), accumulated; dC [m x n] read. */
+export interface MatmulGrads {
+  dA: Float64Array | null;
+  dB: Float64Array | null;
+  dC: Float64Array;
+}
+
+/** C = A · B  ⇒  dA += dC · Bᵀ;  dB += Aᵀ · dC   (s: the forward's shape) */
+export function matmulBackward(g: MatmulGrads, A: Float64Array, B: Float64Array, s: MatmulShape): void {
+  const { m, k, n } = s;
+  if (g.dA) matmulAddABt(g.dA, g.dC, B, { m, k: n, n: k });
+  if (g.dB) matmulAddAtB(g.dB, A, g.dC, { m: k, k: m, n });
 }

@@ -95,7 +95,7 @@ describe('the transformer model', () => {
   it('predicts from the last position only: earlier rows of the block output do not reach the loss', () => {
     const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 8, layers: 1, seqLen: 3, causal: true });
     const p = initParams(c, 3);
-    const r = batchGradients(c, p, [{ tokens: [1, 2, 3], target: 0 }], true);
+    const r = batchGradients(c, p, [{ tokens: [1, 2, 3], target: 0 }], { traceGrads: true });
     const g = r.gradTraces[0]['grad.blocks.0.out'].data;
     expect(Array.from(g.subarray(0, 8))).toEqual(new Array(8).fill(0));
     expect(g.subarray(8).some((x) => x !== 0)).toBe(true);
@@ -114,7 +114,7 @@ describe('the transformer model', () => {
   it('traces every name of spec/fixtures.md with its shape, and the values relate as the model says', () => {
     const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3, outDim: 5 });
     const p = initParams(c, 1);
-    const r = batchGradients(c, p, [{ tokens: [1, 2], target: 3 }], true);
+    const r = batchGradients(c, p, [{ tokens: [1, 2], target: 3 }], { traceGrads: true });
     const f = r.forwards[0].trace;
     const shapes = (t: Record<string, { shape: number[] }>) => Object.entries(t).map(([k, v]) => `${k}:${v.shape.join('x')}`);
     expect(shapes(f)).toEqual([
@@ -150,7 +150,7 @@ describe('the transformer model', () => {
 
   it('traces only the parts a config has: no residual sums, no layer norms, a regression head, no head', () => {
     const bare = makeConfig({ vocab: 4, dModel: 2, heads: 1, dFF: 2, layers: 1, seqLen: 2, positional: 'none', attnProjection: false, attnResidual: false, ffnResidual: false, layerNorm: false, outDim: 4 });
-    const r = batchGradients(bare, initParams(bare, 2), [{ tokens: [0, 1], target: 2 }], true);
+    const r = batchGradients(bare, initParams(bare, 2), [{ tokens: [0, 1], target: 2 }], { traceGrads: true });
     const names = Object.keys(r.forwards[0].trace);
     for (const n of ['blocks.0.res1', 'blocks.0.res2', 'blocks.0.ln1', 'blocks.0.ln2']) expect(names).not.toContain(n);
     expect(Array.from(r.forwards[0].trace['blocks.0.attn.out'].data)).toEqual(Array.from(r.forwards[0].trace['blocks.0.attn.context'].data));
@@ -159,7 +159,7 @@ describe('the transformer model', () => {
     for (const n of ['grad.blocks.0.res1', 'grad.blocks.0.res2', 'grad.blocks.0.ln1', 'grad.blocks.0.ln2']) expect(gnames).not.toContain(n);
     expect(Array.from(r.forwards[0].trace['X'].data)).toEqual(Array.from(initParams(bare, 2)['embedding.E'].slice(0, 4))); // no positions
     const reg = makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 0, layers: 1, seqLen: 2, mseFactor: 0.5 });
-    const rr = batchGradients(reg, initParams(reg, 3), [{ inputs: [[1, 2], [3, 4]], target: [0.5] }], true);
+    const rr = batchGradients(reg, initParams(reg, 3), [{ inputs: [[1, 2], [3, 4]], target: [0.5] }], { traceGrads: true });
     expect(Object.keys(rr.forwards[0].trace)).toContain('prediction');
     expect(Object.keys(rr.forwards[0].trace)).not.toContain('logits');
     const y = rr.forwards[0].trace['prediction'].data[0];
@@ -175,7 +175,7 @@ describe('the transformer model', () => {
       const f = forward(c, p, ex);
       const [quiet, traced] = [zerosLike(c), zerosLike(c)];
       expect(backward(c, p, f, quiet)).toEqual({});
-      expect(Object.keys(backward(c, p, f, traced, 1, true)).length).toBeGreaterThan(0);
+      expect(Object.keys(backward(c, p, f, traced, { traceGrads: true })).length).toBeGreaterThan(0);
       for (const s of paramSpecs(c)) expect(Array.from(quiet[s.name]), s.name).toEqual(Array.from(traced[s.name]));
     }
   });

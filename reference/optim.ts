@@ -1,8 +1,10 @@
-// Optimizers and gradient clipping over named parameter tensors.
+// Optimizers and gradient clipping over named parameter tensors. Each step updates params[name] in place for
+// every name in `names` (the trainable ones), reading grads[name].
 export type Tensors = Record<string, Float64Array>;
 
 /** W ← W − lr · g */
-export function sgdStep(params: Tensors, grads: Tensors, lr: number, names: readonly string[]): void {
+export function sgdStep(params: Tensors, grads: Tensors, names: readonly string[], o: { lr: number }): void {
+  const { lr } = o;
   for (const name of names) {
     const w = params[name];
     const g = grads[name];
@@ -10,10 +12,16 @@ export function sgdStep(params: Tensors, grads: Tensors, lr: number, names: read
   }
 }
 
+export interface MomentumOptions {
+  lr: number;
+  beta: number;
+  /** The velocity v of each name, created (at 0) on its first step. */
+  velocity: Tensors;
+}
+
 /** v ← β·v + g;  W ← W − lr · v   (heavy-ball momentum, the convention of PyTorch's SGD; v starts at 0) */
-export function momentumStep(
-  params: Tensors, grads: Tensors, velocity: Tensors, lr: number, beta: number, names: readonly string[],
-): void {
+export function momentumStep(params: Tensors, grads: Tensors, names: readonly string[], o: MomentumOptions): void {
+  const { lr, beta, velocity } = o;
   for (const name of names) {
     const w = params[name];
     const g = grads[name];
@@ -48,14 +56,19 @@ export function adamInit(): AdamState {
 /** The bias correction 1 − βᵗ of step t (counted from 1). */
 export const adamBiasCorrection = (beta: number, t: number): number => 1 - Math.pow(beta, t);
 
+export interface AdamOptions {
+  state: AdamState;
+  hyper: AdamHyper;
+  /** The bias correction (adamBiasCorrection by default; the kernel table passes its own entry). */
+  correction?: typeof adamBiasCorrection;
+}
+
 /**
  * t ← t + 1;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
  * W ← W − lr · (m / (1−β1ᵗ)) / (sqrt(v / (1−β2ᵗ)) + ε)
  */
-export function adamStep(
-  params: Tensors, grads: Tensors, state: AdamState, h: AdamHyper, names: readonly string[],
-  correction: typeof adamBiasCorrection = adamBiasCorrection,
-): void {
+export function adamStep(params: Tensors, grads: Tensors, names: readonly string[], o: AdamOptions): void {
+  const { state, hyper: h, correction = adamBiasCorrection } = o;
   state.step += 1;
   const t = state.step;
   const c1 = correction(h.beta1, t);
@@ -84,10 +97,10 @@ export function globalNorm(grads: Tensors, names: readonly string[]): number {
 export function clipGradNorm(grads: Tensors, maxNorm: number, names: readonly string[]): number {
   const norm = globalNorm(grads, names);
   if (norm > maxNorm) {
-    const k = maxNorm / norm;
+    const scale = maxNorm / norm;
     for (const name of names) {
       const g = grads[name];
-      for (let i = 0; i < g.length; i++) g[i] *= k;
+      for (let i = 0; i < g.length; i++) g[i] *= scale;
     }
   }
   return norm;

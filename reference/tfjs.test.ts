@@ -9,10 +9,10 @@ import {
   tfjsLossAndGrads, tfjsMatmul, tfjsMse, tfjsPositions, tfjsRelu, tfjsSoftmax,
 } from '../examples/tfjs/model.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionBackward, attentionForward } from './attention.js';
+import { allocAttentionActivations, attentionBackward, attentionForward } from './attention.js';
 import { makeConfig, STAGE10_CONFIG, type ModelConfig } from './config.js';
 import { embeddingBackward, embeddingForward, sinusoidalPositions } from './embedding.js';
-import { layerNormBackward, layerNormForward } from './layernorm.js';
+import { allocLayerNormActivations, layerNormBackward, layerNormForward } from './layernorm.js';
 import { linearBackward, linearForward } from './linear.js';
 import { crossEntropyBackward, crossEntropyForward, mseBackward, mseForward } from './losses.js';
 import { matmulBackward, matmulForward } from './matmul.js';
@@ -83,10 +83,10 @@ describe('ops: reference vs TF.js', () => {
         const B = rand(k * n, seed + 1);
         const dC = rand(m * n, seed + 2);
         const C = new Float64Array(m * n);
-        matmulForward(C, A, B, m, k, n);
+        matmulForward(C, A, B, { m, k, n });
         const dA = new Float64Array(m * k);
         const dB = new Float64Array(k * n);
-        matmulBackward(dA, dB, dC, A, B, m, k, n);
+        matmulBackward({ dA, dB, dC }, A, B, { m, k, n });
         const t = tfjsMatmul(A, B, m, k, n, dC);
         expectClose('matmul C', C, t.C);
         expectClose('matmul dA', dA, t.dA);
@@ -104,11 +104,11 @@ describe('ops: reference vs TF.js', () => {
         const b = withBias ? rand(nout, seed + 2) : null;
         const dY = rand(rows * nout, seed + 3);
         const Y = new Float64Array(rows * nout);
-        linearForward(Y, X, W, b, rows, nin, nout);
+        linearForward(Y, X, { W, b }, { rows, nin, nout });
         const dX = new Float64Array(rows * nin);
         const dW = new Float64Array(nin * nout);
         const db = b ? new Float64Array(nout) : null;
-        linearBackward(dX, dW, db, dY, X, W, rows, nin, nout);
+        linearBackward({ dX, dW, db, dY }, X, W, { rows, nin, nout });
         const t = tfjsLinear(X, W, b, rows, nin, nout, dY);
         expectClose('linear Y', Y, t.Y);
         expectClose('linear dX', dX, t.dX);
@@ -129,9 +129,9 @@ describe('ops: reference vs TF.js', () => {
         const x = rand(rows * n, seed, 3);
         const dy = rand(rows * n, seed + 1);
         const y = new Float64Array(rows * n);
-        softmaxForward(y, x, rows, n);
+        softmaxForward(y, x, { rows, n });
         const dx = new Float64Array(rows * n);
-        softmaxBackward(dx, dy, y, rows, n);
+        softmaxBackward(dx, dy, y, { rows, n });
         const t = tfjsSoftmax(x, rows, n, dy);
         expectClose('softmax y', y, t.y);
         // a one-column softmax is constant 1: both gradients are exactly (or within rounding of) 0
@@ -150,14 +150,12 @@ describe('ops: reference vs TF.js', () => {
         const beta = rand(n, seed + 2);
         const dy = rand(rows * n, seed + 3);
         const eps = 1e-5;
-        const y = new Float64Array(rows * n);
-        const mean = new Float64Array(rows);
-        const rstd = new Float64Array(rows);
-        layerNormForward(y, mean, rstd, x, gamma, beta, rows, n, eps);
+        const { y, mean, rstd } = allocLayerNormActivations({ rows, n });
+        layerNormForward({ y, mean, rstd }, x, { gamma, beta }, { rows, n, eps });
         const dx = new Float64Array(rows * n);
         const dgamma = new Float64Array(n);
         const dbeta = new Float64Array(n);
-        layerNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, n);
+        layerNormBackward({ dx, dgamma, dbeta, dy }, { x, gamma, mean, rstd }, { rows, n });
         const t = tfjsLayerNorm(x, gamma, beta, rows, n, eps, dy);
         expectClose('layernorm y', y, t.y);
         expectClose('layernorm dx', dx, t.dx);
@@ -197,15 +195,14 @@ describe('ops: reference vs TF.js', () => {
         const K = rand(T * d, seed + 1, 2);
         const V = rand(T * d, seed + 2);
         const dctx = rand(T * d, seed + 3);
-        const context = new Float64Array(T * d);
-        const cache = attentionForward(context, Q, K, V, s);
-        const dQ = new Float64Array(T * d);
-        const dK = new Float64Array(T * d);
-        const dV = new Float64Array(T * d);
-        attentionBackward(dQ, dK, dV, dctx, Q, K, V, cache, s);
+        const f = { ...allocAttentionActivations(s), Q, K, V };
+        attentionForward(f, s);
+        const g = { ...allocAttentionActivations(s), context: dctx };
+        attentionBackward(g, f, s);
+        const { Q: dQ, K: dK, V: dV } = g;
         const t = tfjsAttention(Q, K, V, s, dctx);
-        expectClose('attention context', context, t.context);
-        expectClose('attention weights', cache.weights, t.weights);
+        expectClose('attention context', f.context, t.context);
+        expectClose('attention weights', f.weights, t.weights);
         expectClose('attention dV', dV, t.dV);
         // with T = 1 every softmax row is the constant 1: dQ and dK vanish on both sides
         if (T === 1) {
@@ -225,7 +222,11 @@ describe('ops: reference vs TF.js', () => {
   });
 
   it('sinusoidal positions', () => {
-    for (const [T, d] of [[1, 2], [6, 16], [8, 64], [5, 10]]) expectClose('positions PE', sinusoidalPositions(T, d), tfjsPositions(T, d));
+    for (const [T, d] of [[1, 2], [6, 16], [8, 64], [5, 10]]) {
+      const pe = new Float64Array(T * d);
+      sinusoidalPositions(pe, T, d);
+      expectClose('positions PE', pe, tfjsPositions(T, d));
+    }
   });
 
   it('embedding + positions: X and dE, summed over repeated tokens', () => {
@@ -239,7 +240,9 @@ describe('ops: reference vs TF.js', () => {
         const E = rand(vocab * d, seed + 1);
         const dX = rand(tokens.length * d, seed + 2);
         const X = new Float64Array(tokens.length * d);
-        embeddingForward(X, tokens, E, positional ? sinusoidalPositions(tokens.length, d) : null, d);
+        const pe = positional ? new Float64Array(tokens.length * d) : null;
+        if (pe) sinusoidalPositions(pe, tokens.length, d);
+        embeddingForward(X, tokens, { E, pe }, d);
         const dE = new Float64Array(vocab * d);
         embeddingBackward(dE, dX, tokens, d);
         const t = tfjsEmbedding(tokens, E, vocab, d, positional, dX);
@@ -256,9 +259,10 @@ describe('ops: reference vs TF.js', () => {
         const logits = rand(n, seed, 4);
         const target = Math.floor(mulberry32(seed + 1)() * n);
         const probs = new Float64Array(n);
-        const loss = crossEntropyForward(probs, logits, target, n);
+        softmaxForward(probs, logits, { rows: 1, n });
+        const loss = crossEntropyForward(probs, target);
         const dlogits = new Float64Array(n);
-        crossEntropyBackward(dlogits, probs, target, n, scale);
+        crossEntropyBackward(dlogits, probs, target, scale);
         const t = tfjsCrossEntropy(logits, target, n, scale);
         expectClose('cross-entropy loss', [loss], [t.loss]);
         expectClose('cross-entropy probs', probs, t.probs);
@@ -273,9 +277,9 @@ describe('ops: reference vs TF.js', () => {
       fc.property(dim(1, 6), seedArb, fc.constantFrom(0.5, 1, 2), fc.double({ min: 0.1, max: 2, noNaN: true }), (n, seed, factor, scale) => {
         const y = rand(n, seed, 2);
         const target = Array.from(rand(n, seed + 1, 2));
-        const loss = mseForward(y, target, n, factor);
+        const loss = mseForward(y, target, factor);
         const dy = new Float64Array(n);
-        mseBackward(dy, y, target, n, factor, scale);
+        mseBackward(dy, y, target, { factor, scale });
         const t = tfjsMse(y, target, n, factor, scale);
         expectClose('mse loss', [loss], [t.loss]);
         expectClose('mse dy', dy, t.dy);

@@ -1,10 +1,10 @@
-// Batches, optimizers and one training step.
+// Batches, optimizers and one training step; and the optimizer runs of the single-op fixtures.
 import type { ModelConfig } from './config.js';
 import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
-import { backward, forward, type Example, type Forward, type Trace } from './model.js';
+import { backward, forward, type Example, type Forward } from './model.js';
 import { ADAM_DEFAULTS, adamInit, globalNorm, type AdamState, type Tensors } from './optim.js';
 import { paramSpecs, zerosLike, type Params } from './params.js';
-import { tensor } from './tensor.js';
+import { tensor, type Trace } from './tensor.js';
 
 export type OptimizerSpec =
   | { kind: 'sgd'; lr: number }
@@ -26,9 +26,9 @@ export function createOptimizer(spec: OptimizerSpec, kernels: Kernels = REFERENC
     velocity: {},
     adam: adamInit(),
     step(params, grads, names) {
-      if (spec.kind === 'sgd') kernels.sgdStep(params, grads, spec.lr, names);
-      else if (spec.kind === 'momentum') kernels.momentumStep(params, grads, o.velocity, spec.lr, spec.beta, names);
-      else kernels.adamStep(params, grads, o.adam, { ...ADAM_DEFAULTS, ...definedOnly(spec) }, names);
+      if (spec.kind === 'sgd') kernels.sgdStep(params, grads, names, { lr: spec.lr });
+      else if (spec.kind === 'momentum') kernels.momentumStep(params, grads, names, { lr: spec.lr, beta: spec.beta, velocity: o.velocity });
+      else kernels.adamStep(params, grads, names, { state: o.adam, hyper: { ...ADAM_DEFAULTS, ...definedOnly(spec) }, correction: kernels.adamBiasCorrection });
     },
   };
   return o;
@@ -36,7 +36,7 @@ export function createOptimizer(spec: OptimizerSpec, kernels: Kernels = REFERENC
 
 function definedOnly(spec: Extract<OptimizerSpec, { kind: 'adam' }>): Partial<typeof ADAM_DEFAULTS> {
   const out: Partial<typeof ADAM_DEFAULTS> = {};
-  for (const k of ['lr', 'beta1', 'beta2', 'eps'] as const) if (spec[k] !== undefined) out[k] = spec[k];
+  for (const key of ['lr', 'beta1', 'beta2', 'eps'] as const) if (spec[key] !== undefined) out[key] = spec[key];
   return out;
 }
 
@@ -50,10 +50,15 @@ export interface BatchResult {
   gradTraces: Trace[];
 }
 
+export interface BatchOptions {
+  /** Trace each example's gradients (gradTraces); default false. */
+  traceGrads?: boolean;
+  kernels?: Kernels;
+}
+
 /** Forward and backward over a batch; the loss is the mean, so gradients are averaged. */
-export function batchGradients(
-  c: ModelConfig, p: Params, examples: Example[], traceGrads = false, kernels: Kernels = REFERENCE_KERNELS,
-): BatchResult {
+export function batchGradients(c: ModelConfig, p: Params, examples: Example[], o: BatchOptions = {}): BatchResult {
+  const { traceGrads = false, kernels = REFERENCE_KERNELS } = o;
   if (examples.length === 0) throw new Error('a batch needs at least one example');
   const n = examples.length;
   const divisor = kernels.batchDivisor(n);
@@ -66,16 +71,16 @@ export function batchGradients(
     forwards.push(f);
     loss += f.loss;
     if (!traceGrads) {
-      backward(c, p, f, grads, 1 / divisor, false, kernels);
+      backward(c, p, f, grads, { scale: 1 / divisor, kernels });
       continue;
     }
     const own = zerosLike(c);
-    const gt = backward(c, p, f, own, 1, true, kernels);
+    const gt = backward(c, p, f, own, { traceGrads: true, kernels });
     for (const s of paramSpecs(c)) {
       gt[`grad.${s.name}`] = tensor(s.shape, own[s.name]);
       const g = grads[s.name];
-      const o = own[s.name];
-      for (let i = 0; i < g.length; i++) g[i] += o[i] / divisor;
+      const e = own[s.name];
+      for (let i = 0; i < g.length; i++) g[i] += e[i] / divisor;
     }
     gradTraces.push(gt);
   }
@@ -88,6 +93,7 @@ export interface StepOptions {
   /** Clip the global gradient norm (over the trainable parameters) to this value. */
   clip?: number;
   traceGrads?: boolean;
+  kernels?: Kernels;
 }
 
 export interface StepResult extends BatchResult {
@@ -96,13 +102,39 @@ export interface StepResult extends BatchResult {
 }
 
 /** forward → mean loss → backward → (clip) → optimizer update, in place on `params`. */
-export function trainStep(
-  c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions = {}, kernels: Kernels = REFERENCE_KERNELS,
-): StepResult {
+export function trainStep(c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions = {}): StepResult {
+  const { kernels = REFERENCE_KERNELS } = o;
   const names = o.trainable ?? paramSpecs(c).map((s) => s.name);
   for (const n of names) if (!(n in params)) throw new Error(`unknown parameter ${n}`);
-  const r = batchGradients(c, params, examples, o.traceGrads ?? false, kernels);
+  const r = batchGradients(c, params, examples, { traceGrads: o.traceGrads ?? false, kernels });
   const gradNorm = o.clip !== undefined ? kernels.clipGradNorm(r.grads, o.clip, names) : globalNorm(r.grads, names);
   opt.step(params, r.grads, names);
   return { ...r, gradNorm };
+}
+
+/**
+ * An optimizer fed given gradients: from w0 [n], one step per n values of `grads` (steps × n, step by step).
+ * Returns the weights after each step.
+ */
+export function optimizerTrajectory(spec: OptimizerSpec, w0: Float64Array, grads: Float64Array, kernels: Kernels = REFERENCE_KERNELS): Float64Array[] {
+  const n = w0.length;
+  const opt = createOptimizer(spec, kernels);
+  const p = { w: Float64Array.from(w0) };
+  const out: Float64Array[] = [];
+  for (let s = 0; s < grads.length / n; s++) {
+    opt.step(p, { w: grads.slice(s * n, (s + 1) * n) }, ['w']);
+    out.push(Float64Array.from(p.w));
+  }
+  return out;
+}
+
+/** Gradient descent on L(w) = ½(w − center)², whose gradient is w − center: the weight after each of `steps` steps. */
+export function gdQuadratic(o: { w: number; center: number; lr: number; steps: number }, kernels: Kernels = REFERENCE_KERNELS): number[] {
+  const p = { w: Float64Array.of(o.w) };
+  const out: number[] = [];
+  for (let s = 0; s < o.steps; s++) {
+    kernels.sgdStep(p, { w: Float64Array.of(p.w[0] - o.center) }, ['w'], { lr: o.lr });
+    out.push(p.w[0]);
+  }
+  return out;
 }

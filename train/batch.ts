@@ -30,7 +30,7 @@ export function accumulateShard(c: ModelConfig, p: Params, examples: Example[], 
     const f = forward(c, p, ex);
     lossSum += f.loss;
     if (f.probs && argmax(f.probs) === ex.target) correct++;
-    if (grads) backward(c, p, f, grads, scale);
+    if (grads) backward(c, p, f, grads, { scale });
   }
   return { lossSum, correct };
 }

@@ -105,7 +105,7 @@ export function gradientProfile(c: ModelConfig, p: Params, examples: OpsExample[
   for (const ex of examples) {
     const f = forward(c, p, ex);
     const g = zerosLike(c);
-    const gt = backward(c, p, f, g, 1, true);
+    const gt = backward(c, p, f, g, { traceGrads: true });
     acc.logits += meanAbs([gt['grad.logits'].data]);
     acc.W_output += meanAbs([g['head.W_out']]);
     acc.final_repr += meanAbs([gt['grad.final_repr'].data]);

@@ -11,7 +11,7 @@ function roundsTo(x: number, printed: string): boolean {
 const AB = { tokens: [0, 1], target: 2 };
 
 describe("the book's Examples 1-3 on the reference", () => {
-  const r = batchGradients(BOOK_2X2, bookWeights(), [AB], true);
+  const r = batchGradients(BOOK_2X2, bookWeights(), [AB], { traceGrads: true });
   const f = r.forwards[0].trace;
   const g = r.gradTraces[0];
   const at = (t: { data: Float64Array }, i: number) => t.data[i];

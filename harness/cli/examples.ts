@@ -40,7 +40,7 @@ function show(label: string, t: Tensor, write: (s: string) => void): void {
 export function printBookExamples(write: (s: string) => void = console.log): void {
   const c = BOOK_2X2;
   write('Example 1 (5.7): forward pass of "A B", no training');
-  const ex1 = batchGradients(c, bookWeights(), [A_B_TO_C], true);
+  const ex1 = batchGradients(c, bookWeights(), [A_B_TO_C], { traceGrads: true });
   const t = ex1.forwards[0].trace;
   for (const [label, name] of [
     ['X', 'X'], ['Q', 'blocks.0.attn.Q'], ['K', 'blocks.0.attn.K'], ['V', 'blocks.0.attn.V'],

@@ -2,16 +2,15 @@
 // `--impl mutant:NAME`. Each is the reference's kernel table (reference/kernels.ts) with one entry swapped for a
 // small wrong variation, or, for mistakes of the training loop, the reference adapter with its train step or
 // forward-after-training replaced. `tconf mutants` runs the suite against every one: a conformance suite is only
-// as good as the mistakes it catches. Mistakes the seeds warn about cite the place; the others are the classic
-// backpropagation bugs of a hand implementation.
+// as good as the mistakes it catches. Each mistake cites the place in the seeds that warns about it, or that the
+// correct version follows.
 import { REFERENCE_KERNELS, type Kernels } from '../../reference/kernels.js';
 import { linearBackward, linearForward } from '../../reference/linear.js';
 import { layerNormBackward } from '../../reference/layernorm.js';
 import { crossEntropyBackward, mseBackward } from '../../reference/losses.js';
-import { matmulForward } from '../../reference/matmul.js';
+import { matmulForward, type MatmulShape } from '../../reference/matmul.js';
 import { forward } from '../../reference/model.js';
 import { adamBiasCorrection, adamStep, globalNorm, momentumStep, sgdStep } from '../../reference/optim.js';
-import { sumPaths } from '../../reference/self_attention.js';
 import { trainStep } from '../../reference/training.js';
 import type { Implementation } from '../run/implementation.js';
 import { createReferenceImplementation, type ReferenceVariant } from './reference.js';
@@ -20,7 +19,7 @@ export interface Mutant {
   name: string;
   /** The mistake, in one line. */
   mistake: string;
-  /** Where the seeds warn about it (`issue 6` for the classic bugs the seeds do not list). */
+  /** Where the seeds warn about it. */
   source: string;
   /** What the mutant changes in the reference: kernels, and optionally the train step or the forward step. */
   variant: () => Omit<ReferenceVariant, 'name' | 'version' | 'kernels'> & { kernels?: Partial<Kernels> };
@@ -38,10 +37,10 @@ function addInto(dst: Float64Array, src: Float64Array): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];
 }
 
-/** dst[m×n] += A[m×k] · B[k×n], untransposed (the mistake of the transpose mutants) */
-function addProduct(dst: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number): void {
-  const product = new Float64Array(m * n);
-  matmulForward(product, A, B, m, k, n);
+/** dst [m x n] += A [m x k] · B [k x n], untransposed (the mistake of the transpose mutants) */
+function addProduct(dst: Float64Array, A: Float64Array, B: Float64Array, s: MatmulShape): void {
+  const product = new Float64Array(s.m * s.n);
+  matmulForward(product, A, B, s);
   addInto(dst, product);
 }
 
@@ -69,7 +68,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 5.7.1.10 mistake 2; Appendix C 13.2`,
     variant: () => ({
       kernels: {
-        softmaxForward(y, x, rows, n) {
+        softmaxForward(y, x, { rows, n }) {
           for (let r = 0; r < rows; r++) {
             let sum = 0;
             for (let j = 0; j < n; j++) sum += y[r * n + j] = Math.exp(x[r * n + j]);
@@ -90,14 +89,14 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'every weight matrix read in the transposed layout (y = W x of the column convention, on row vectors)',
     source: `${BOOK} 5.7.1.10 mistake 3, 7.9.7 mistake 1, 9.9.9 mistake 3; Appendix C 13.4 (dimension mismatch)`,
     variant: () => ({
-      kernels: { linearForward: (Y, X, W, b, rows, nin, nout) => linearForward(Y, X, transposed(W, nout, nin), b, rows, nin, nout) },
+      kernels: { linearForward: (Y, X, w, s) => linearForward(Y, X, { W: transposed(w.W, s.nout, s.nin), b: w.b }, s) },
     }),
   },
   {
     name: 'ce-grad-sign',
     mistake: 'cross-entropy gradient with the wrong sign: onehot − p instead of p − onehot',
     source: `${BOOK} 6.10.6 mistake 1, 7.9.7 mistake 4 (sign errors)`,
-    variant: () => ({ kernels: { crossEntropyBackward: (d, p, target, n, scale = 1) => crossEntropyBackward(d, p, target, n, -scale) } }),
+    variant: () => ({ kernels: { crossEntropyBackward: (d, p, target, scale = 1) => crossEntropyBackward(d, p, target, -scale) } }),
   },
   {
     name: 'no-lr',
@@ -105,9 +104,9 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 6.10.6 mistake 2`,
     variant: () => ({
       kernels: {
-        sgdStep: (p, g, _lr, names) => sgdStep(p, g, 1, names),
-        momentumStep: (p, g, v, _lr, beta, names) => momentumStep(p, g, v, 1, beta, names),
-        adamStep: (p, g, s, h, names, correction) => adamStep(p, g, s, { ...h, lr: 1 }, names, correction),
+        sgdStep: (p, g, names) => sgdStep(p, g, names, { lr: 1 }),
+        momentumStep: (p, g, names, o) => momentumStep(p, g, names, { ...o, lr: 1 }),
+        adamStep: (p, g, names, o) => adamStep(p, g, names, { ...o, hyper: { ...o.hyper, lr: 1 } }),
       },
     }),
   },
@@ -117,9 +116,9 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 6.10.6 mistake 3; Appendix C 13.3`,
     variant: () => ({
       kernels: {
-        sgdStep: (p, g, lr, names) => sgdStep(p, g, -lr, names),
-        momentumStep: (p, g, v, lr, beta, names) => momentumStep(p, g, v, -lr, beta, names),
-        adamStep: (p, g, s, h, names, correction) => adamStep(p, g, s, { ...h, lr: -h.lr }, names, correction),
+        sgdStep: (p, g, names, o) => sgdStep(p, g, names, { lr: -o.lr }),
+        momentumStep: (p, g, names, o) => momentumStep(p, g, names, { ...o, lr: -o.lr }),
+        adamStep: (p, g, names, o) => adamStep(p, g, names, { ...o, hyper: { ...o.hyper, lr: -o.hyper.lr } }),
       },
     }),
   },
@@ -127,7 +126,7 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'no-recompute',
     mistake: 'the forward pass after an update is not recomputed: it reports the pre-update pass',
     source: `${BOOK} 6.10.6 mistake 4, 8.9.8 mistake 3`,
-    variant: () => ({ forwardStep: (c, params, examples, k, previous) => previous ?? examples.map((ex) => forward(c, params, ex, k)) }),
+    variant: () => ({ forwardStep: ({ config, params, examples, kernels, previous }) => previous ?? examples.map((ex) => forward(config, params, ex, kernels)) }),
   },
   {
     name: 'dK-no-transpose',
@@ -135,7 +134,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
-        attentionKeyGrad: (dK, dS, _Q, K, T, dk) => addProduct(dK, dS, K, T, T, dk),
+        attentionKeyGrad: (dK, dS, { K }, { T, dk }) => addProduct(dK, dS, K, { m: T, k: T, n: dk }),
       },
     }),
   },
@@ -145,7 +144,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
-        attentionValueGrad: (dV, A, dC, T, dk) => addProduct(dV, A, dC, T, T, dk),
+        attentionValueGrad: (dV, A, dC, { T, dk }) => addProduct(dV, A, dC, { m: T, k: T, n: dk }),
       },
     }),
   },
@@ -155,12 +154,12 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
-        linearBackward(dX, dW, db, dY, X, W, rows, nin, nout) {
-          linearBackward(dX, null, db, dY, X, W, rows, nin, nout);
-          if (!dW) return;
-          const right = new Float64Array(nin * nout);
-          linearBackward(null, right, null, dY, X, W, rows, nin, nout);
-          addInto(dW, transposed(right, nin, nout));
+        linearBackward(g, X, W, s) {
+          linearBackward({ ...g, dW: null }, X, W, s);
+          if (!g.dW) return;
+          const right = new Float64Array(s.nin * s.nout);
+          linearBackward({ dX: null, dW: right, db: null, dY: g.dY }, X, W, s);
+          addInto(g.dW, transposed(right, s.nin, s.nout));
         },
       },
     }),
@@ -171,7 +170,7 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${BOOK} 7.9.7 mistake 3, 7.9.6 insight 3 (the Jacobian couples all inputs)`,
     variant: () => ({
       kernels: {
-        softmaxBackward(dx, dy, y, rows, n) {
+        softmaxBackward(dx, dy, y, { rows, n }) {
           for (let i = 0; i < rows * n; i++) dx[i] += y[i] * (1 - y[i]) * dy[i];
         },
       },
@@ -188,8 +187,8 @@ export const MUTANTS: readonly Mutant[] = [
     mistake: 'an update after each example instead of forward all, backward all, average, one update',
     source: `${BOOK} 8.9.8 mistake 2 (wrong order)`,
     variant: () => ({
-      trainStep(c, params, examples, opt, o, k) {
-        const steps = examples.map((ex) => trainStep(c, params, [ex], opt, o, k));
+      trainStep(c, params, examples, opt, o) {
+        const steps = examples.map((ex) => trainStep(c, params, [ex], opt, o));
         const n = steps.length;
         const grads = Object.fromEntries(Object.keys(steps[0].grads).map((name) => [name, steps[0].grads[name].map((_, i) => steps.reduce((s, r) => s + r.grads[name][i], 0) / n)]));
         return {
@@ -231,8 +230,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'qkv-not-summed',
     mistake: 'self-attention\'s input gradient takes only the V path, not the sum of the Q, K and V paths',
-    source: `${SUNFISH} section 1 (Q = K = V case: gradients summed); issue 6`,
-    variant: () => ({ kernels: { sumPaths: (dX, paths) => sumPaths(dX, paths.slice(-1)) } }),
+    source: `${SUNFISH} section 1 (Q = K = V case: gradients summed)`,
+    variant: () => ({ kernels: { sumPaths: (dX, paths) => REFERENCE_KERNELS.sumPaths(dX, paths.slice(-1)) } }),
   },
   {
     name: 'embedding-overwrite',
@@ -264,11 +263,12 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${SUNFISH} section 1 (layer norm backward through mean and variance)`,
     variant: () => ({
       kernels: {
-        layerNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, n) {
-          layerNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, n);
+        layerNormBackward(g, f, s) {
+          layerNormBackward(g, f, s);
+          const { rows, n } = s;
           for (let r = 0; r < rows; r++) {
-            const gMean = rowMean(n, (j) => dy[r * n + j] * gamma[j]);
-            for (let j = 0; j < n; j++) dx[r * n + j] += rstd[r] * gMean; // undo the mean term
+            const gMean = rowMean(n, (j) => g.dy[r * n + j] * f.gamma[j]);
+            for (let j = 0; j < n; j++) g.dx[r * n + j] += f.rstd[r] * gMean; // undo the mean term
           }
         },
       },
@@ -280,12 +280,13 @@ export const MUTANTS: readonly Mutant[] = [
     source: `${SUNFISH} section 1 (layer norm backward through mean and variance)`,
     variant: () => ({
       kernels: {
-        layerNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, n) {
-          layerNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, n);
+        layerNormBackward(g, f, s) {
+          layerNormBackward(g, f, s);
+          const { rows, n } = s;
           for (let r = 0; r < rows; r++) {
-            const xhat = (j: number) => (x[r * n + j] - mean[r]) * rstd[r];
-            const gxMean = rowMean(n, (j) => dy[r * n + j] * gamma[j] * xhat(j));
-            for (let j = 0; j < n; j++) dx[r * n + j] += rstd[r] * xhat(j) * gxMean; // undo the variance term
+            const xhat = (j: number) => (f.x[r * n + j] - f.mean[r]) * f.rstd[r];
+            const gxMean = rowMean(n, (j) => g.dy[r * n + j] * f.gamma[j] * xhat(j));
+            for (let j = 0; j < n; j++) g.dx[r * n + j] += f.rstd[r] * xhat(j) * gxMean; // undo the variance term
           }
         },
       },
@@ -295,19 +296,19 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'adam-no-bias-correction',
     mistake: 'Adam without bias correction: m and v used as they are',
     source: `${STAGE10} Part 6 (bias correction); ${SUNFISH} section 3`,
-    variant: () => ({ kernels: { adamStep: (p, g, s, h, names) => adamStep(p, g, s, h, names, () => 1) } }),
+    variant: () => ({ kernels: { adamBiasCorrection: () => 1 } }),
   },
   {
     name: 'adam-step-from-0',
     mistake: 'Adam\'s step counted from 0: the first bias correction is 1 − β⁰ = 0',
     source: `${SUNFISH} section 3 (training_step initialised to 1)`,
-    variant: () => ({ kernels: { adamStep: (p, g, s, h, names) => adamStep(p, g, s, h, names, (beta, t) => adamBiasCorrection(beta, t - 1)) } }),
+    variant: () => ({ kernels: { adamBiasCorrection: (beta, t) => adamBiasCorrection(beta, t - 1) } }),
   },
   {
     name: 'mse-no-2',
     mistake: 'MSE gradient without the 2 of the square\'s derivative: factor·(y − t) instead of 2·factor·(y − t)',
     source: `${STAGE10} practical exercise 1 (L = 0.5·(y − t)², dL/dy = y − t); 000 (Fibonacci: MSE error signal)`,
-    variant: () => ({ kernels: { mseBackward: (dy, y, t, n, factor, scale = 1) => mseBackward(dy, y, t, n, factor, scale / 2) } }),
+    variant: () => ({ kernels: { mseBackward: (dy, y, t, o) => mseBackward(dy, y, t, { ...o, scale: (o.scale ?? 1) / 2 }) } }),
   },
   {
     name: 'clip-by-value',

@@ -1,17 +1,21 @@
-// The float64 reference, plugged in as an implementation like any other.
-import { attentionBackward, attentionForward } from '../../reference/attention.js';
+// The float64 reference, plugged in as an implementation like any other. Model scenarios run the model of
+// reference/ step by step; op scenarios go through OP_TABLE, whose entries only read the scenario's arguments (with
+// their shape checks) and call the reference's functions.
+import { allocAttentionActivations, attentionBackward, attentionForward } from '../../reference/attention.js';
 import { makeConfig, type ModelConfig } from '../../reference/config.js';
-import { backwardFlops, forwardFlops, storedActivations, trainingMemory } from '../../reference/cost.js';
-import { ffnBackward, ffnForward } from '../../reference/ffn.js';
+import { modelCost } from '../../reference/cost.js';
+import { allocFFNActivations, ffnMse } from '../../reference/ffn.js';
+import { centralDifference } from '../../reference/gradcheck.js';
 import { REFERENCE_KERNELS, type Kernels } from '../../reference/kernels.js';
-import { layerNormForward } from '../../reference/layernorm.js';
+import { allocLayerNormActivations, layerNormForward } from '../../reference/layernorm.js';
 import { crossEntropyForward, mseForward } from '../../reference/losses.js';
 import { matmulForward } from '../../reference/matmul.js';
 import { forward, type Example, type Forward } from '../../reference/model.js';
-import { ADAM_DEFAULTS, adamInit } from '../../reference/optim.js';
 import { countParams, initParams, paramSpecs, sizeOf, type Params } from '../../reference/params.js';
+import { allocSoftmaxSteps, softmaxSteps } from '../../reference/softmax.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
-import { createOptimizer, trainStep, type Optimizer } from '../../reference/training.js';
+import { createOptimizer, gdQuadratic, optimizerTrajectory, trainStep, type Optimizer, type OptimizerSpec } from '../../reference/training.js';
+import { dot, subtract } from '../../reference/vector.js';
 import { FEATURES, type Implementation, type TraceValues } from '../run/implementation.js';
 import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
 import { fromNested } from '../fixtures/tensors.js';
@@ -33,6 +37,16 @@ function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): P
   return params;
 }
 
+/** What a `forward` step hands to ReferenceVariant.forwardStep. */
+export interface ForwardStep {
+  config: ModelConfig;
+  params: Params;
+  examples: Example[];
+  kernels: Kernels;
+  /** The last train step's forward passes (null before the first train step). */
+  previous: Forward[] | null;
+}
+
 /**
  * What a variant of the reference changes (the mutants of harness/impls/mutants.ts): its kernel table, and
  * optionally the training step or the forward passes of a `forward` step.
@@ -43,14 +57,14 @@ export interface ReferenceVariant {
   kernels: Kernels;
   /** One training step (default: reference/training.ts's trainStep). */
   trainStep?: typeof trainStep;
-  /** The forward passes of a `forward` step; `previous`: the last train step's passes (default: recomputed). */
-  forwardStep?: (c: ModelConfig, params: Params, examples: Example[], kernels: Kernels, previous: Forward[] | null) => Forward[];
+  /** The forward passes of a `forward` step (default: recomputed). */
+  forwardStep?: (step: ForwardStep) => Forward[];
 }
 
-const recomputed: NonNullable<ReferenceVariant['forwardStep']> = (c, params, examples, kernels) => examples.map((ex) => forward(c, params, ex, kernels));
+const recomputed = ({ config, params, examples, kernels }: ForwardStep): Forward[] => examples.map((ex) => forward(config, params, ex, kernels));
 
 function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
-  const k = v.kernels;
+  const { kernels } = v;
   const config = makeConfig(s.config);
   const params = modelParams(s, config);
   const shapes = Object.fromEntries(paramSpecs(config).map((p) => [p.name, p.shape]));
@@ -61,7 +75,7 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
   for (const step of s.steps) {
     if (step.do === 'forward') {
       let loss = 0;
-      (v.forwardStep ?? recomputed)(config, params, examples, k, previous).forEach((f, i) => {
+      (v.forwardStep ?? recomputed)({ config, params, examples, kernels, previous }).forEach((f, i) => {
         for (const [name, value] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = value;
         loss += f.loss;
       });
@@ -69,8 +83,8 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
       for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
       continue;
     }
-    opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 }, k);
-    const r = (v.trainStep ?? trainStep)(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true }, k);
+    opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 }, kernels);
+    const r = (v.trainStep ?? trainStep)(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true, kernels });
     previous = r.forwards;
     r.forwards.forEach((f, i) => {
       for (const [name, value] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = value;
@@ -87,284 +101,288 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
   return trace;
 }
 
-type Args = OpCall['args'];
-const t = (args: Args, name: string, id: string): Tensor => fromNested(args[name] as Nested, `${id}.${name}`);
-const num = (args: Args, name: string, id: string): number => {
-  const v = args[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${id}.${name}: expected a finite number`);
-  return v;
-};
-/** A vector as one row, or a matrix; anything with more dimensions is an error. */
-const rowsCols = (x: Tensor, where = 'argument'): [number, number] => {
-  if (x.shape.length === 0 || x.shape.length > 2) throw new Error(`${where}: expected a vector or a matrix, got shape [${x.shape}]`);
-  return x.shape.length === 1 ? [1, x.shape[0]] : [x.shape[0], x.shape[1]];
-};
-const sameSize = (id: string, a: Tensor, b: Tensor, what: string): void => {
-  if (a.data.length !== b.data.length) throw new Error(`${id}: ${what} have ${a.data.length} and ${b.data.length} values`);
-};
-/** An integer argument within [lo, hi]. */
-const int = (args: Args, name: string, id: string, lo: number, hi = Infinity): number => {
-  const v = num(args, name, id);
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${id}.${name}: expected an integer in ${lo}..${hi}, got ${v}`);
-  return v;
-};
-/** The optional upstream gradient, which must match the output's size. */
-const upstream = (args: Args, id: string, size: number): Float64Array => {
-  const u = t(args, 'upstream', id);
-  if (u.data.length !== size) throw new Error(`${id}.upstream: ${u.data.length} values for an output of ${size}`);
-  return u.data;
-};
-const trajectory = (ws: number[][]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flat()));
+/** An op call's arguments, read with checks whose messages name the call (`<id>.<argument>`). */
+class Args {
+  constructor(private readonly call: OpCall) {}
 
-/** One operation on its inputs, every output named as in OPS, computed with the kernel table `k`. */
-function runOp(call: OpCall, k: Kernels): Record<string, Tensor> {
-  const { args, id } = call;
-  switch (call.op) {
-    case 'matmul': {
-      const A = t(args, 'A', id);
-      const B = t(args, 'B', id);
-      const [m, inner] = rowsCols(A, `${id}.A`);
-      const [k2, n] = rowsCols(B, `${id}.B`);
-      if (inner !== k2) throw new Error(`${id}: A is ${m}×${inner} but B is ${k2}×${n}`);
-      const C = new Float64Array(m * n);
-      matmulForward(C, A.data, B.data, m, inner, n);
-      return { C: tensor([m, n], C) };
-    }
-    case 'matvec': {
-      const M = t(args, 'M', id);
-      const x = t(args, 'x', id);
-      const [m, n] = rowsCols(M, `${id}.M`);
-      if (x.data.length !== n) throw new Error(`${id}: M is ${m}×${n} but x has ${x.data.length} values`);
-      const y = new Float64Array(m);
-      matmulForward(y, M.data, x.data, m, n, 1);
-      return { y: tensor([m], y) };
-    }
-    case 'dot': {
-      sameSize(id, t(args, 'a', id), t(args, 'b', id), 'a and b');
-      const a = t(args, 'a', id).data;
-      const b = t(args, 'b', id).data;
-      return { value: scalar(a.reduce((s, x, i) => s + x * b[i], 0)) };
-    }
-    case 'subtract': {
-      const a = t(args, 'a', id);
-      sameSize(id, a, t(args, 'b', id), 'a and b');
-      const b = t(args, 'b', id).data;
-      return { value: tensor(a.shape, a.data.map((x, i) => x - b[i])) };
-    }
-    case 'outer': {
-      const a = t(args, 'a', id).data;
-      const b = t(args, 'b', id).data;
-      const C = new Float64Array(a.length * b.length);
-      matmulForward(C, a, b, a.length, 1, b.length);
-      return { C: tensor([a.length, b.length], C) };
-    }
-    case 'softmax': {
-      const x = t(args, 'x', id);
-      const [rows, n] = rowsCols(x, `${id}.x`);
-      const y = new Float64Array(x.data.length);
-      k.softmaxForward(y, x.data, rows, n);
-      // The worksheet's steps, row by row: max, x − max, exp(x − max), their sum.
-      const max = new Float64Array(rows);
-      const shifted = new Float64Array(rows * n);
-      const sum = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        max[r] = Math.max(...x.data.subarray(r * n, (r + 1) * n));
-        for (let j = 0; j < n; j++) shifted[r * n + j] = x.data[r * n + j] - max[r];
-      }
-      const exps = shifted.map(Math.exp);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) sum[r] += exps[r * n + j];
-      const perRow = (v: Float64Array) => (x.shape.length === 1 ? scalar(v[0]) : tensor([rows], v));
-      const out: Record<string, Tensor> = { max: perRow(max), shifted: tensor(x.shape, shifted), exps: tensor(x.shape, exps), sum: perRow(sum), y: tensor(x.shape, y) };
-      if (args.upstream !== undefined) {
-        const dx = new Float64Array(y.length);
-        k.softmaxBackward(dx, upstream(args, id, y.length), y, rows, n);
-        out.dx = tensor(x.shape, dx);
-      }
-      return out;
-    }
-    case 'relu': {
-      const z = t(args, 'z', id);
-      const y = new Float64Array(z.data.length);
-      k.reluForward(y, z.data, y.length);
-      const out: Record<string, Tensor> = { y: tensor(z.shape, y) };
-      if (args.upstream !== undefined) {
-        const dz = new Float64Array(y.length);
-        k.reluBackward(dz, upstream(args, id, y.length), z.data, y.length);
-        out.dz = tensor(z.shape, dz);
-      }
-      return out;
-    }
-    case 'cross_entropy': {
-      const logits = t(args, 'logits', id);
-      const n = logits.data.length;
-      const target = int(args, 'target', id, 0, n - 1);
-      const probs = new Float64Array(n);
-      const loss = crossEntropyForward(probs, logits.data, target, n, k.softmaxForward);
-      const d = new Float64Array(n);
-      k.crossEntropyBackward(d, probs, target, n);
-      return { probs: tensor([n], probs), loss: scalar(loss), dlogits: tensor([n], d) };
-    }
-    case 'cross_entropy_grad': {
-      const probs = t(args, 'probs', id);
-      const n = probs.data.length;
-      const d = new Float64Array(n);
-      k.crossEntropyBackward(d, probs.data, int(args, 'target', id, 0, n - 1), n);
-      return { dlogits: tensor([n], d) };
-    }
-    case 'mse': {
-      const y = t(args, 'y', id);
-      const target = t(args, 't', id).data;
-      const n = y.data.length;
-      const factor = num(args, 'factor', id);
-      const dy = new Float64Array(n);
-      k.mseBackward(dy, y.data, target, n, factor);
-      return { loss: scalar(mseForward(y.data, target, n, factor)), dy: tensor(y.shape, dy) };
-    }
-    case 'layer_norm': {
-      const x = t(args, 'x', id);
-      const [rows, n] = rowsCols(x, `${id}.x`);
-      const gamma = t(args, 'gamma', id).data;
-      const beta = t(args, 'beta', id).data;
-      const y = new Float64Array(rows * n);
-      const mean = new Float64Array(rows);
-      const rstd = new Float64Array(rows);
-      layerNormForward(y, mean, rstd, x.data, gamma, beta, rows, n, num(args, 'eps', id));
-      const out: Record<string, Tensor> = { y: tensor(x.shape, y) };
-      if (args.upstream !== undefined) {
-        const dx = new Float64Array(rows * n);
-        const dg = new Float64Array(n);
-        const db = new Float64Array(n);
-        k.layerNormBackward(dx, dg, db, upstream(args, id, rows * n), x.data, gamma, mean, rstd, rows, n);
-        Object.assign(out, { dx: tensor(x.shape, dx), dgamma: tensor([n], dg), dbeta: tensor([n], db) });
-      }
-      return out;
-    }
-    case 'attention': {
-      const Q = t(args, 'Q', id);
-      const [T, d] = rowsCols(Q, `${id}.Q`);
-      const heads = int(args, 'heads', id, 1, d);
-      if (d % heads !== 0) throw new Error(`${id}: ${heads} heads do not divide ${d} features`);
-      const shape = { T, d, heads, causal: args.causal === true };
-      sameSize(id, Q, t(args, 'K', id), 'Q and K');
-      sameSize(id, Q, t(args, 'V', id), 'Q and V');
-      const K = t(args, 'K', id).data;
-      const V = t(args, 'V', id).data;
-      const context = new Float64Array(T * d);
-      const cache = attentionForward(context, Q.data, K, V, shape, k);
-      const hT = [heads, T, T];
-      const out: Record<string, Tensor> = {
-        scores: tensor(hT, cache.scores), scaled: tensor(hT, cache.scaled), weights: tensor(hT, cache.weights), context: tensor([T, d], context),
-      };
-      if (args.upstream !== undefined) {
-        const g = { dQ: new Float64Array(T * d), dK: new Float64Array(T * d), dV: new Float64Array(T * d) };
-        attentionBackward(g.dQ, g.dK, g.dV, upstream(args, id, T * d), Q.data, K, V, cache, shape, {}, k);
-        for (const [name, v] of Object.entries(g)) out[name] = tensor([T, d], v);
-      }
-      return out;
-    }
-    case 'embedding_backward': {
-      const tokens = Array.from(t(args, 'tokens', id).data);
-      const dX = t(args, 'dX', id);
-      const [rows, d] = rowsCols(dX, `${id}.dX`);
-      const vocab = num(args, 'vocab', id);
-      if (rows !== tokens.length) throw new Error(`${id}: ${tokens.length} tokens but dX has ${rows} rows`);
-      for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${id}: token ${tok} outside 0..${vocab - 1}`);
-      const dE = new Float64Array(vocab * d);
-      k.embeddingBackward(dE, dX.data, tokens, d);
-      return { dE: tensor([vocab, d], dE) };
-    }
-    case 'mlp_mse': {
-      const x = t(args, 'x', id);
-      const [rows, din] = rowsCols(x, `${id}.x`);
-      const W_1 = t(args, 'W_1', id);
-      const W_2 = t(args, 'W_2', id);
-      const [, dh] = rowsCols(W_1, `${id}.W_1`);
-      const [, dout] = rowsCols(W_2, `${id}.W_2`);
-      const w = { W_1: W_1.data, b_1: t(args, 'b_1', id).data, W_2: W_2.data, b_2: t(args, 'b_2', id).data };
-      if (W_1.shape[0] !== din || W_2.shape[0] !== dh || w.b_1.length !== dh || w.b_2.length !== dout) {
-        throw new Error(`${id}: x is ${rows}×${din}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`);
-      }
-      const c = ffnForward(x.data, w, rows, din, dh, dout, k);
-      const target = t(args, 'target', id).data;
-      const factor = num(args, 'factor', id);
-      const doutput = new Float64Array(rows * dout);
-      k.mseBackward(doutput, c.out, target, rows * dout, factor);
-      const g = { W_1: new Float64Array(din * dh), b_1: new Float64Array(dh), W_2: new Float64Array(dh * dout), b_2: new Float64Array(dout) };
-      const tr = { act: new Float64Array(rows * dh), hidden: new Float64Array(rows * dh) };
-      ffnBackward(null, g, doutput, x.data, w, c, rows, din, dh, tr, dout, k);
-      return {
-        hidden: tensor([rows, dh], c.hidden), act: tensor([rows, dh], c.act), output: tensor([rows, dout], c.out),
-        loss: scalar(mseForward(c.out, target, rows * dout, factor)), doutput: tensor([rows, dout], doutput),
-        dW_2: tensor([dh, dout], g.W_2), db_2: tensor([dout], g.b_2), dact: tensor([rows, dh], tr.act), dhidden: tensor([rows, dh], tr.hidden),
-        dW_1: tensor([din, dh], g.W_1), db_1: tensor([dh], g.b_1),
-      };
-    }
-    case 'sgd':
-    case 'momentum':
-    case 'adam': {
-      const w0 = t(args, 'w', id);
-      const grads = t(args, 'grads', id);
-      const n = w0.data.length;
-      const steps = grads.data.length / n;
-      if (!Number.isInteger(steps)) throw new Error(`${id}.grads: ${grads.data.length} values do not split into steps of ${n}`);
-      const p = { w: Float64Array.from(w0.data) };
-      const velocity = {};
-      const adam = adamInit();
-      const out: number[][] = [];
-      for (let s = 0; s < steps; s++) {
-        const g = { w: grads.data.slice(s * n, (s + 1) * n) };
-        const lr = num(args, 'lr', id);
-        if (call.op === 'sgd') k.sgdStep(p, g, lr, ['w']);
-        else if (call.op === 'momentum') k.momentumStep(p, g, velocity, lr, num(args, 'beta', id), ['w']);
-        else k.adamStep(p, g, adam, { ...ADAM_DEFAULTS, lr, beta1: num(args, 'beta1', id), beta2: num(args, 'beta2', id), eps: num(args, 'eps', id) }, ['w']);
-        out.push(Array.from(p.w));
-      }
-      return { trajectory: trajectory(out) };
-    }
-    case 'gd_quadratic': {
-      // loss = 0.5·(w − center)², so dL/dw = w − center
-      const p = { w: Float64Array.of(num(args, 'w', id)) };
-      const center = num(args, 'center', id);
-      const out: number[][] = [];
-      for (let s = 0; s < int(args, 'steps', id, 0); s++) {
-        k.sgdStep(p, { w: Float64Array.of(p.w[0] - center) }, num(args, 'lr', id), ['w']);
-        out.push([p.w[0]]);
-      }
-      return { trajectory: trajectory(out) };
-    }
-    case 'clip_grad_norm': {
-      const g = t(args, 'g', id);
-      const grads = { g: Float64Array.from(g.data) };
-      const norm = k.clipGradNorm(grads, num(args, 'max_norm', id), ['g']);
-      return { norm: scalar(norm), clipped: tensor(g.shape, grads.g) };
-    }
-    case 'central_difference':
-      return { gradient: scalar((num(args, 'loss_plus', id) - num(args, 'loss_minus', id)) / (2 * num(args, 'eps', id))) };
-    case 'param_count':
-      return { count: scalar(countParams(makeConfig(args.config as object))) };
-    case 'model_cost': {
-      // One example of full length: what the forward pass keeps does not depend on the values.
-      const c = makeConfig(args.config as object);
-      const ex = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
-      const m = trainingMemory(c, storedActivations(forward(c, initParams(c, 0), ex)));
-      const bytes = (n: number) => scalar((n * (args.bytes_per_number === undefined ? 8 : num(args, 'bytes_per_number', id))) / (args.memory_unit === undefined ? 1 : num(args, 'memory_unit', id)));
-      return {
-        forward_flops: scalar(forwardFlops(c).total),
-        backward_flops: scalar(backwardFlops(c).total),
-        activations: scalar(m.activations),
-        parameters: scalar(m.parameters),
-        activation_memory: bytes(m.activations),
-        parameter_memory: bytes(m.parameters),
-        gradient_memory: bytes(m.gradients),
-        adam_memory: bytes(m.adamState),
-      };
-    }
+  get id(): string {
+    return this.call.id;
+  }
+
+  has(name: string): boolean {
+    return this.call.args[name] !== undefined;
+  }
+
+  tensor(name: string): Tensor {
+    return fromNested(this.call.args[name] as Nested, `${this.id}.${name}`);
+  }
+
+  num(name: string): number {
+    const v = this.call.args[name];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${this.id}.${name}: expected a finite number`);
+    return v;
+  }
+
+  /** A number argument if given, else `fallback`. */
+  numOr(name: string, fallback: number): number {
+    return this.has(name) ? this.num(name) : fallback;
+  }
+
+  /** An integer argument within [lo, hi]. */
+  int(name: string, lo: number, hi = Infinity): number {
+    const v = this.num(name);
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${this.id}.${name}: expected an integer in ${lo}..${hi}, got ${v}`);
+    return v;
+  }
+
+  /** A boolean argument: true only when given as true. */
+  flag(name: string): boolean {
+    return this.call.args[name] === true;
+  }
+
+  /** Argument `name`, read as `x`, as a vector (one row) or a matrix; anything with more dimensions is an error. */
+  rowsCols(x: Tensor, name: string): { rows: number; cols: number } {
+    if (x.shape.length === 0 || x.shape.length > 2) throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
+    return x.shape.length === 1 ? { rows: 1, cols: x.shape[0] } : { rows: x.shape[0], cols: x.shape[1] };
+  }
+
+  /** The optional upstream gradient, which must match the output's size. */
+  upstream(size: number): Float64Array {
+    const u = this.tensor('upstream');
+    if (u.data.length !== size) throw new Error(`${this.id}.upstream: ${u.data.length} values for an output of ${size}`);
+    return u.data;
+  }
+
+  sameSize(a: Tensor, b: Tensor, what: string): void {
+    if (a.data.length !== b.data.length) throw new Error(`${this.id}: ${what} have ${a.data.length} and ${b.data.length} values`);
+  }
+
+  config(): ModelConfig {
+    return makeConfig(this.call.args.config as object);
   }
 }
 
-function runOps(s: OpsScenario, k: Kernels): TraceValues {
+/** Weights after each step, as a [steps x n] tensor. */
+const trajectory = (ws: ArrayLike<number>[]) => tensor([ws.length, ws[0].length], Float64Array.from(ws.flatMap((w) => Array.from(w))));
+
+/** Each op's outputs, named as in OPS ('dx?': present when the call gives an upstream gradient). */
+type OutputName<K extends OpName> = (typeof OPS)[K]['outputs'][number];
+type OpOutputs<K extends OpName> = { [N in OutputName<K> as N extends `${string}?` ? never : N]: Tensor } & {
+  [N in OutputName<K> as N extends `${infer M}?` ? M : never]?: Tensor;
+};
+type OpTable = { [K in OpName]: (a: Args, kernels: Kernels) => OpOutputs<K> };
+
+/** An optimizer's trajectory on the given gradients: one step per |w| values of `grads`. */
+function optimizerOp(a: Args, kernels: Kernels, spec: (lr: number) => OptimizerSpec): { trajectory: Tensor } {
+  const w = a.tensor('w');
+  const grads = a.tensor('grads');
+  const steps = grads.data.length / w.data.length;
+  if (!Number.isInteger(steps)) throw new Error(`${a.id}.grads: ${grads.data.length} values do not split into steps of ${w.data.length}`);
+  return { trajectory: trajectory(optimizerTrajectory(spec(a.num('lr')), w.data, grads.data, kernels)) };
+}
+
+/** Every op on its inputs, computed with the kernel table `kernels`. */
+const OP_TABLE = {
+  matmul: (a) => {
+    const A = a.tensor('A');
+    const B = a.tensor('B');
+    const { rows: m, cols: k } = a.rowsCols(A, 'A');
+    const { rows: k2, cols: n } = a.rowsCols(B, 'B');
+    if (k !== k2) throw new Error(`${a.id}: A is ${m}×${k} but B is ${k2}×${n}`);
+    const C = new Float64Array(m * n);
+    matmulForward(C, A.data, B.data, { m, k, n });
+    return { C: tensor([m, n], C) };
+  },
+  matvec: (a) => {
+    const M = a.tensor('M');
+    const x = a.tensor('x');
+    const { rows: m, cols: n } = a.rowsCols(M, 'M');
+    if (x.data.length !== n) throw new Error(`${a.id}: M is ${m}×${n} but x has ${x.data.length} values`);
+    const y = new Float64Array(m);
+    matmulForward(y, M.data, x.data, { m, k: n, n: 1 }); // x as a column
+    return { y: tensor([m], y) };
+  },
+  dot: (a) => {
+    a.sameSize(a.tensor('a'), a.tensor('b'), 'a and b');
+    return { value: scalar(dot(a.tensor('a').data, a.tensor('b').data)) };
+  },
+  subtract: (a) => {
+    const x = a.tensor('a');
+    a.sameSize(x, a.tensor('b'), 'a and b');
+    const y = new Float64Array(x.data.length);
+    subtract(y, x.data, a.tensor('b').data);
+    return { value: tensor(x.shape, y) };
+  },
+  outer: (a) => {
+    const u = a.tensor('a').data;
+    const v = a.tensor('b').data;
+    const C = new Float64Array(u.length * v.length);
+    matmulForward(C, u, v, { m: u.length, k: 1, n: v.length }); // a column times b a row
+    return { C: tensor([u.length, v.length], C) };
+  },
+  softmax: (a, kernels) => {
+    const x = a.tensor('x');
+    const { rows, cols: n } = a.rowsCols(x, 'x');
+    const s = { rows, n };
+    const y = new Float64Array(x.data.length);
+    kernels.softmaxForward(y, x.data, s);
+    const steps = allocSoftmaxSteps(s);
+    softmaxSteps(steps, x.data, s);
+    const perRow = (v: Float64Array) => (x.shape.length === 1 ? scalar(v[0]) : tensor([rows], v));
+    const out: OpOutputs<'softmax'> = { max: perRow(steps.max), shifted: tensor(x.shape, steps.shifted), exps: tensor(x.shape, steps.exps), sum: perRow(steps.sum), y: tensor(x.shape, y) };
+    if (a.has('upstream')) {
+      const dx = new Float64Array(y.length);
+      kernels.softmaxBackward(dx, a.upstream(y.length), y, s);
+      out.dx = tensor(x.shape, dx);
+    }
+    return out;
+  },
+  relu: (a, kernels) => {
+    const z = a.tensor('z');
+    const y = new Float64Array(z.data.length);
+    kernels.reluForward(y, z.data, y.length);
+    const out: OpOutputs<'relu'> = { y: tensor(z.shape, y) };
+    if (a.has('upstream')) {
+      const dz = new Float64Array(y.length);
+      kernels.reluBackward(dz, a.upstream(y.length), z.data, y.length);
+      out.dz = tensor(z.shape, dz);
+    }
+    return out;
+  },
+  cross_entropy: (a, kernels) => {
+    const logits = a.tensor('logits');
+    const n = logits.data.length;
+    const target = a.int('target', 0, n - 1);
+    const probs = new Float64Array(n);
+    kernels.softmaxForward(probs, logits.data, { rows: 1, n });
+    const loss = crossEntropyForward(probs, target);
+    const dlogits = new Float64Array(n);
+    kernels.crossEntropyBackward(dlogits, probs, target);
+    return { probs: tensor([n], probs), loss: scalar(loss), dlogits: tensor([n], dlogits) };
+  },
+  cross_entropy_grad: (a, kernels) => {
+    const probs = a.tensor('probs');
+    const n = probs.data.length;
+    const dlogits = new Float64Array(n);
+    kernels.crossEntropyBackward(dlogits, probs.data, a.int('target', 0, n - 1));
+    return { dlogits: tensor([n], dlogits) };
+  },
+  mse: (a, kernels) => {
+    const y = a.tensor('y');
+    const target = a.tensor('t').data;
+    const factor = a.num('factor');
+    const dy = new Float64Array(y.data.length);
+    kernels.mseBackward(dy, y.data, target, { factor });
+    return { loss: scalar(mseForward(y.data, target, factor)), dy: tensor(y.shape, dy) };
+  },
+  layer_norm: (a, kernels) => {
+    const x = a.tensor('x');
+    const { rows, cols: n } = a.rowsCols(x, 'x');
+    const gamma = a.tensor('gamma').data;
+    const beta = a.tensor('beta').data;
+    const s = { rows, n, eps: a.num('eps') };
+    const ln = allocLayerNormActivations(s);
+    layerNormForward(ln, x.data, { gamma, beta }, s);
+    const out: OpOutputs<'layer_norm'> = { y: tensor(x.shape, ln.y) };
+    if (a.has('upstream')) {
+      const g = { dx: new Float64Array(rows * n), dgamma: new Float64Array(n), dbeta: new Float64Array(n), dy: a.upstream(rows * n) };
+      kernels.layerNormBackward(g, { x: x.data, gamma, mean: ln.mean, rstd: ln.rstd }, s);
+      Object.assign(out, { dx: tensor(x.shape, g.dx), dgamma: tensor([n], g.dgamma), dbeta: tensor([n], g.dbeta) });
+    }
+    return out;
+  },
+  attention: (a, kernels) => {
+    const Q = a.tensor('Q');
+    const { rows: T, cols: d } = a.rowsCols(Q, 'Q');
+    const heads = a.int('heads', 1, d);
+    if (d % heads !== 0) throw new Error(`${a.id}: ${heads} heads do not divide ${d} features`);
+    const s = { T, d, heads, causal: a.flag('causal') };
+    a.sameSize(Q, a.tensor('K'), 'Q and K');
+    a.sameSize(Q, a.tensor('V'), 'Q and V');
+    const f = { ...allocAttentionActivations(s), Q: Q.data, K: a.tensor('K').data, V: a.tensor('V').data };
+    attentionForward(f, s, kernels);
+    const hT = [heads, T, T];
+    const out: OpOutputs<'attention'> = {
+      scores: tensor(hT, f.scores), scaled: tensor(hT, f.scaled), weights: tensor(hT, f.weights), context: tensor([T, d], f.context),
+    };
+    if (a.has('upstream')) {
+      const g = { ...allocAttentionActivations(s), context: a.upstream(T * d) };
+      attentionBackward(g, f, s, kernels);
+      Object.assign(out, { dQ: tensor([T, d], g.Q), dK: tensor([T, d], g.K), dV: tensor([T, d], g.V) });
+    }
+    return out;
+  },
+  embedding_backward: (a, kernels) => {
+    const tokens = Array.from(a.tensor('tokens').data);
+    const dX = a.tensor('dX');
+    const { rows, cols: d } = a.rowsCols(dX, 'dX');
+    const vocab = a.num('vocab');
+    if (rows !== tokens.length) throw new Error(`${a.id}: ${tokens.length} tokens but dX has ${rows} rows`);
+    for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${a.id}: token ${tok} outside 0..${vocab - 1}`);
+    const dE = new Float64Array(vocab * d);
+    kernels.embeddingBackward(dE, dX.data, tokens, d);
+    return { dE: tensor([vocab, d], dE) };
+  },
+  mlp_mse: (a, kernels) => {
+    const x = a.tensor('x');
+    const { rows, cols: nin } = a.rowsCols(x, 'x');
+    const W_1 = a.tensor('W_1');
+    const W_2 = a.tensor('W_2');
+    const hidden = a.rowsCols(W_1, 'W_1').cols;
+    const nout = a.rowsCols(W_2, 'W_2').cols;
+    const w = { W_1: W_1.data, b_1: a.tensor('b_1').data, W_2: W_2.data, b_2: a.tensor('b_2').data };
+    if (W_1.shape[0] !== nin || W_2.shape[0] !== hidden || w.b_1.length !== hidden || w.b_2.length !== nout) {
+      throw new Error(`${a.id}: x is ${rows}×${nin}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`);
+    }
+    const s = { rows, nin, hidden, nout };
+    const target = a.tensor('target').data;
+    const factor = a.num('factor');
+    const f = { x: x.data, w, a: allocFFNActivations(s) };
+    const g = { x: null, w: { W_1: new Float64Array(nin * hidden), b_1: new Float64Array(hidden), W_2: new Float64Array(hidden * nout), b_2: new Float64Array(nout) }, a: allocFFNActivations(s) };
+    const loss = ffnMse(g, f, { target, factor }, s, kernels);
+    return {
+      hidden: tensor([rows, hidden], f.a.hidden), act: tensor([rows, hidden], f.a.act), output: tensor([rows, nout], f.a.out),
+      loss: scalar(loss), doutput: tensor([rows, nout], g.a.out),
+      dW_2: tensor([hidden, nout], g.w.W_2), db_2: tensor([nout], g.w.b_2), dact: tensor([rows, hidden], g.a.act), dhidden: tensor([rows, hidden], g.a.hidden),
+      dW_1: tensor([nin, hidden], g.w.W_1), db_1: tensor([hidden], g.w.b_1),
+    };
+  },
+  sgd: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'sgd', lr })),
+  momentum: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'momentum', lr, beta: a.num('beta') })),
+  adam: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'adam', lr, beta1: a.num('beta1'), beta2: a.num('beta2'), eps: a.num('eps') })),
+  gd_quadratic: (a, kernels) => {
+    const o = { w: a.num('w'), center: a.num('center'), steps: a.int('steps', 0), lr: a.num('lr') };
+    return { trajectory: trajectory(gdQuadratic(o, kernels).map((w) => [w])) };
+  },
+  clip_grad_norm: (a, kernels) => {
+    const g = a.tensor('g');
+    const grads = { g: Float64Array.from(g.data) };
+    const norm = kernels.clipGradNorm(grads, a.num('max_norm'), ['g']);
+    return { norm: scalar(norm), clipped: tensor(g.shape, grads.g) };
+  },
+  central_difference: (a) => ({ gradient: scalar(centralDifference(a.num('loss_plus'), a.num('loss_minus'), a.num('eps'))) }),
+  param_count: (a) => ({ count: scalar(countParams(a.config())) }),
+  model_cost: (a) => {
+    const m = modelCost(a.config(), { bytesPerNumber: a.numOr('bytes_per_number', 8), memoryUnit: a.numOr('memory_unit', 1) });
+    return {
+      forward_flops: scalar(m.forwardFlops),
+      backward_flops: scalar(m.backwardFlops),
+      activations: scalar(m.activations),
+      parameters: scalar(m.parameters),
+      activation_memory: scalar(m.activationMemory),
+      parameter_memory: scalar(m.parameterMemory),
+      gradient_memory: scalar(m.gradientMemory),
+      adam_memory: scalar(m.adamMemory),
+    };
+  },
+} satisfies OpTable;
+
+function runOps(s: OpsScenario, kernels: Kernels): TraceValues {
   const trace: TraceValues = {};
-  for (const call of s.calls) for (const [name, value] of Object.entries(runOp(call, k))) trace[`${call.id}/${name}`] = value;
+  for (const call of s.calls) {
+    const outputs: Record<string, Tensor | undefined> = OP_TABLE[call.op](new Args(call), kernels);
+    for (const [name, value] of Object.entries(outputs)) if (value) trace[`${call.id}/${name}`] = value;
+  }
   return trace;
 }
 

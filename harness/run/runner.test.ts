@@ -107,7 +107,7 @@ describe('running an external process', () => {
     ['nan@2 --base64', 'fail', /non-finite/],
     ['bad-base64@2 --base64', 'error', /7 bytes, not a whole number of float64 values/],
   ])('%s costs only that scenario, with evidence, and the run goes on', async (mode, status, evidence) => {
-    const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 1500 : 10_000));
+    const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 3000 : 10_000));
     expect(run.results['b-forward/probs'].status).toBe(status);
     // a scenario that could not run keeps its evidence once; a claim judged on a bad value carries its own
     const evidenceText = status === 'error' && run.scenarioErrors.length ? run.scenarioErrors[0].message : run.results['b-forward/probs'].message;

@@ -30,7 +30,7 @@ export function checkOp(
   return gradCheck(loss, inputs, backward(inputs, r), { order: 4, eps: 1e-4 });
 }
 
-/** The tolerance every backward function must meet against central differences (DESIGN.md section 8). */
+/** The tolerance every backward function must meet against central differences. */
 export const FD_TOLERANCE = 1e-6;
 
 /** Fixed-seed fast-check settings, so a property run is reproducible on every machine. */
