@@ -1,13 +1,9 @@
-// The float64 reference against the independent 40-digit decimal certifier, path by path, on scenarios
-// that between them switch every model feature and call every single operation.
-import { describe, expect, it } from 'vitest';
-import { makeConfig } from '../../reference/config.js';
-import { initParams } from '../../reference/params.js';
-import { referenceImplementation } from '../impls/reference.js';
-import { runScenario } from '../run/scenario-run.js';
-import type { TraceValues } from '../run/implementation.js';
-import { OPS, type ModelScenario, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
-import { certifyScenario, Dec, type DecimalTrace } from './decimal.js';
+// The scenarios the certifier's tests run (moved unchanged from the former decimal.test.ts): between them they
+// switch every model feature and call every single operation; and the agreement of a float64 trace with a
+// decimal one. Test support only; like every file here it imports nothing from reference/.
+import { Decimal } from '../exact.js';
+import type { ModelScenario, OpsScenario } from '../fixtures/scenario.js';
+import type { DecimalTrace } from './tensor.js';
 
 /**
  * |float64 − decimal| ≤ REL·|decimal|, or ≤ ABS near zero. "Near zero" is also read relative to the entry's own
@@ -15,15 +11,15 @@ import { certifyScenario, Dec, type DecimalTrace } from './decimal.js';
  * w − lr·u, a residual sum, a gradient summed over positions) carries the rounding of those terms, ~1e-16 of
  * their size, not of its own. Entries accepted only by that clause are counted in the summary.
  */
-const REL = 1e-13;
-const ABS = 1e-15;
+export const REL = 1e-13;
+export const ABS = 1e-15;
 
-const BOOK_CONFIG = {
+export const BOOK_CONFIG = {
   vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: 'none',
   attnProjection: false, attnResidual: false, layerNorm: false, outDim: 4, headBias: false,
 } as const;
 
-const BOOK_WEIGHTS = {
+export const BOOK_WEIGHTS = {
   'embedding.E': [[1, 0], [0, 1], [1, 1], [0, 0]],
   'blocks.0.attn.W_Q': [[0.1, 0], [0, 0.1]],
   'blocks.0.attn.W_K': [[0.1, 0], [0, 0.1]],
@@ -31,7 +27,7 @@ const BOOK_WEIGHTS = {
   'head.W_out': [[0.1, 0, 0, 0], [0, 0, 0.1, 0]],
 };
 
-const MODEL_SCENARIOS: Record<string, ModelScenario> = {
+export const MODEL_SCENARIOS: Record<string, ModelScenario> = {
   'book 2×2: forward, one SGD step, forward': {
     kind: 'model', config: BOOK_CONFIG, weights: BOOK_WEIGHTS,
     examples: [{ tokens: [0, 1], target: 2 }],
@@ -97,7 +93,7 @@ const MODEL_SCENARIOS: Record<string, ModelScenario> = {
   },
 };
 
-const OPS_SCENARIO: OpsScenario = {
+export const OPS_SCENARIO: OpsScenario = {
   kind: 'ops',
   calls: [
     { id: 'mm', op: 'matmul', args: { A: [[1, 2, 3], [-0.5, 0.25, 4]], B: [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]] } },
@@ -148,12 +144,7 @@ const OPS_SCENARIO: OpsScenario = {
   ],
 };
 
-/** The seeded initial weights the certifier takes as input (drawn by the reference's PRNG, here in the test only). */
-function initialFor(s: Scenario) {
-  return s.kind === 'model' && s.init ? initParams(makeConfig(s.config), s.init.seed) : undefined;
-}
-
-interface Agreement {
+export interface Agreement {
   failures: string[];
   /** Largest |f64 − dec| / |dec| over every nonzero entry. */
   maxRel: number;
@@ -164,7 +155,7 @@ interface Agreement {
   compared: number;
 }
 
-function agreement(ref: TraceValues, cert: DecimalTrace): Agreement {
+export function agreement(ref: Record<string, { shape: number[]; data: Float64Array }>, cert: DecimalTrace): Agreement {
   const a: Agreement = { failures: [], maxRel: 0, maxNormwise: 0, byTensorScale: 0, compared: 0 };
   for (const [path, r] of Object.entries(ref)) {
     const c = cert[path];
@@ -173,10 +164,10 @@ function agreement(ref: TraceValues, cert: DecimalTrace): Agreement {
       a.failures.push(`${path}: shape [${c.shape}] vs reference [${r.shape}]`);
       continue;
     }
-    const scale = c.data.reduce((m, v) => Dec.max(m, v.abs()), new Dec(0));
+    const scale = c.data.reduce((m, v) => Decimal.max(m, v.abs()), new Decimal(0));
     r.data.forEach((x, i) => {
       const exact = c.data[i];
-      const err = new Dec(x).minus(exact).abs();
+      const err = new Decimal(x).minus(exact).abs();
       a.compared++;
       if (!exact.isZero()) a.maxRel = Math.max(a.maxRel, err.div(exact.abs()).toNumber());
       if (!scale.isZero()) a.maxNormwise = Math.max(a.maxNormwise, err.div(scale).toNumber());
@@ -187,64 +178,3 @@ function agreement(ref: TraceValues, cert: DecimalTrace): Agreement {
   }
   return a;
 }
-
-const summary: string[] = [];
-
-describe('the decimal certifier against the float64 reference', () => {
-  const all: [string, Scenario][] = [...Object.entries(MODEL_SCENARIOS), ['every op in OPS', OPS_SCENARIO]];
-
-  // 'binary': the certifier reads the given numbers as the float64 values the reference computes on, so any
-  // difference is the reference's arithmetic; 'decimal': as the literals they are written as.
-  it.each(all)('%s', async (name, s) => {
-    const ref = await runScenario(referenceImplementation, s);
-    const cert = certifyScenario(s, initialFor(s), undefined, { inputs: 'binary' });
-    // the certifier covers exactly the paths the reference produces
-    expect(Object.keys(cert).sort()).toEqual(Object.keys(ref).sort());
-    const a = agreement(ref, cert);
-    expect(a.failures.slice(0, 20)).toEqual([]);
-    expect(a.compared).toBeGreaterThan(0);
-    const d = agreement(ref, certifyScenario(s, initialFor(s)));
-    // reading 1.0002 and 0.9998 as decimals moves (1.0002 − 0.9998)/2e-4 by 1.1e-13 of itself: input rounding, amplified
-    expect(d.failures.filter((f) => !f.startsWith('cd/gradient'))).toEqual([]);
-    const fmt = (x: Agreement) => `max rel ${x.maxRel.toExponential(2)}, max normwise ${x.maxNormwise.toExponential(2)}, ${x.byTensorScale} by tensor scale`;
-    summary.push(`${name}: ${Object.keys(ref).length} paths, ${a.compared} values\n  binary inputs:  ${fmt(a)}\n  decimal inputs: ${fmt(d)}${d.failures.length ? `; beyond tolerance: ${d.failures.join('; ')}` : ''}`);
-  });
-
-  it('the central difference of given decimals: exactly 2, where float64 gives 2·(1 − 1.1e-13)', async () => {
-    const cd: OpsScenario = { kind: 'ops', calls: OPS_SCENARIO.calls.filter((c) => c.id === 'cd') };
-    expect(certifyScenario(cd)['cd/gradient'].data[0].eq(2)).toBe(true);
-    expect((await referenceImplementation.run(cd))['cd/gradient'].data[0]).toBe(1.9999999999997797);
-  });
-
-  it('the ops scenario calls every op in OPS', () => {
-    expect(new Set(OPS_SCENARIO.calls.map((c) => c.op))).toEqual(new Set(Object.keys(OPS)));
-  });
-
-  it('the scenarios exercise clipping that fires, every optimizer, and per-example grads of repeated tokens', async () => {
-    const full = MODEL_SCENARIOS['full small model (2 layers, 2 heads, causal, LN, FFN, positions), repeated tokens, Adam with clip'];
-    const cert = certifyScenario(full, initialFor(full));
-    expect(cert['t1/grad_norm'].data[0].gt(0.5)).toBe(true);
-    // token 1 occurs twice in example 0: its embedding gradient is the sum over both positions
-    const gX = cert['t1/0/grad.X'].data;
-    const gE = cert['t1/0/grad.embedding.E'].data;
-    for (let j = 0; j < 8; j++) expect(gE[8 + j].minus(gX[j].plus(gX[16 + j])).abs().lt(1e-35)).toBe(true);
-    const reg = MODEL_SCENARIOS['regression head, continuous input, momentum, subset, clip'];
-    const rc = certifyScenario(reg, initialFor(reg));
-    expect(rc['t3/grad_norm'].data[0].gt(0.1)).toBe(true);
-    expect(Object.keys(rc).filter((k) => k.startsWith('t1/momentum.v.')).length).toBe(3);
-    const sw = MODEL_SCENARIOS['switches off: no residuals, no FFN biases, no head bias, W_O on, LN eps 1e-3, SGD with clip'];
-    expect(certifyScenario(sw, initialFor(sw))['t1/grad_norm'].data[0].gt(0.05)).toBe(true);
-  });
-
-  it('keeps only the requested paths, and asks for the seeded weights instead of drawing them', () => {
-    const book = MODEL_SCENARIOS['book 2×2: forward, one SGD step, forward'];
-    const some = certifyScenario(book, undefined, ['f0/0/probs', 't1/param.head.W_out', 'no/such/path']);
-    expect(Object.keys(some).sort()).toEqual(['f0/0/probs', 't1/param.head.W_out']);
-    const full = MODEL_SCENARIOS['full small model (2 layers, 2 heads, causal, LN, FFN, positions), repeated tokens, Adam with clip'];
-    expect(() => certifyScenario(full)).toThrow(/initialParams/);
-  });
-
-  it('summary', () => {
-    console.log(summary.join('\n'));
-  });
-});
