@@ -53,7 +53,7 @@ const protocol = JSON.parse(readFileSync(join(ROOT, 'spec', 'protocol.schema.jso
 // Responses are validated against the protocol's schema except for the elements of tensor data, which the
 // conversion to Float64Array checks itself (number, or one of the three non-finite strings): validating
 // hundreds of thousands of elements twice would dominate the protocol's cost. The names of ops and features
-// are checked against the harness's own lists (harness/scenario.ts OPS, harness/implementation.ts FEATURES).
+// are checked against the harness's own lists (harness/fixtures/scenario.ts OPS, harness/run/implementation.ts FEATURES).
 const envelope = structuredClone(protocol);
 envelope.$id = 'protocol-envelope';
 envelope.$defs.tensor.properties.data = { type: 'array' };
