@@ -24,7 +24,10 @@ async function timeSuite(impl: Implementation): Promise<{ ms: number; claims: nu
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const adapter = (...flags: string[]) =>
-  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), 'ok', ...flags], { timeoutMs: 120_000, cwd: ROOT });
+  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), 'ok', ...flags], {
+    timeoutMs: 120_000,
+    cwd: ROOT,
+  });
 
 export async function runSuiteBench(): Promise<void> {
   const peers: Array<{ label: string; impl: Implementation; ms: number[] }> = [
@@ -49,6 +52,8 @@ export async function runSuiteBench(): Promise<void> {
   console.log(`claims per run: ${claims}; median of ${ROUNDS} rounds after one warm-up each; adapter: TypeScript, child process`);
   for (const p of peers) {
     const ms = median(p.ms);
-    console.log(`${p.label.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / base).toFixed(2)}x${p === peers[0] ? '' : ' (target < 2x)'}`);
+    console.log(
+      `${p.label.padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / base).toFixed(2)}x${p === peers[0] ? '' : ' (target < 2x)'}`,
+    );
   }
 }

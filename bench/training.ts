@@ -111,7 +111,12 @@ function total(runs: Throughput[]): Throughput {
  * Measures both engines at each batch size on identical batches and initial weights: each warms up once, then
  * they take turns (reference, TF.js) for o.rounds rounds of o.budgetMs / o.rounds each.
  */
-export function benchTraining(c: ModelConfig, name: string, batchSizes: number[], o: TrainingBenchOptions = TRAINING_BENCH_DEFAULTS): TrainingRow[] {
+export function benchTraining(
+  c: ModelConfig,
+  name: string,
+  batchSizes: number[],
+  o: TrainingBenchOptions = TRAINING_BENCH_DEFAULTS,
+): TrainingRow[] {
   return batchSizes.map((batch) => {
     const batches = randomBatches(c, batch, 16, o.seed + batch);
     const engines = [referenceTrainer(c, o.seed, o.lr), tfjsTrainer(c, o.seed, o.lr)];
@@ -123,7 +128,14 @@ export function benchTraining(c: ModelConfig, name: string, batchSizes: number[]
       for (let r = 0; r < o.rounds; r++) engines.forEach((e, i) => runs[i].push(measureThroughput((b) => e.step(b), batches, round)));
       const [reference, tfjs] = runs.map(total);
       const perRound = runs[0].map((r, i) => r.examplesPerSecond / runs[1][i].examplesPerSecond);
-      return { config: name, batch, reference, tfjs, ratio: reference.examplesPerSecond / tfjs.examplesPerSecond, roundRatios: [Math.min(...perRound), Math.max(...perRound)] };
+      return {
+        config: name,
+        batch,
+        reference,
+        tfjs,
+        ratio: reference.examplesPerSecond / tfjs.examplesPerSecond,
+        roundRatios: [Math.min(...perRound), Math.max(...perRound)],
+      };
     } finally {
       for (const e of engines) e.dispose();
     }
@@ -134,7 +146,11 @@ export function benchTraining(c: ModelConfig, name: string, batchSizes: number[]
 export function formatTrainingTable(rows: TrainingRow[]): string {
   const head = ['config', 'batch', 'reference ex/s', 'tfjs ex/s', 'ratio ref/tfjs', 'rounds min..max'];
   const body = rows.map((r) => [
-    r.config, String(r.batch), r.reference.examplesPerSecond.toFixed(1), r.tfjs.examplesPerSecond.toFixed(1), r.ratio.toFixed(2),
+    r.config,
+    String(r.batch),
+    r.reference.examplesPerSecond.toFixed(1),
+    r.tfjs.examplesPerSecond.toFixed(1),
+    r.ratio.toFixed(2),
     `${r.roundRatios[0].toFixed(2)}..${r.roundRatios[1].toFixed(2)}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -148,7 +164,9 @@ export function runTrainingBench(o: TrainingBenchOptions = TRAINING_BENCH_DEFAUL
   console.log(formatTrainingTable(rows));
   for (const r of rows) {
     const verdict = r.ratio >= 2 ? 'meets' : 'MISSES';
-    console.log(`batch ${r.batch}: reference ${r.ratio.toFixed(2)}× TF.js-CPU (${verdict} the 2× target; ${r.reference.steps} / ${r.tfjs.steps} timed steps)`);
+    console.log(
+      `batch ${r.batch}: reference ${r.ratio.toFixed(2)}× TF.js-CPU (${verdict} the 2× target; ${r.reference.steps} / ${r.tfjs.steps} timed steps)`,
+    );
   }
   return rows;
 }

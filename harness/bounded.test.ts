@@ -12,7 +12,12 @@ describe('bounded text', () => {
 
   it('never lets a control character or bidi override through to a terminal', () => {
     expect(forTerminal('a\u001b[31mb\u0007\u202ec\td\ne')).toBe('a\\u{1b}[31mb\\u{7}\\u{202e}c\td\ne');
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(forTerminal(s))));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        (s) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(forTerminal(s)),
+      ),
+    );
   });
 
   it('escapes markup in a Markdown cell and keeps it on one line', () => {

@@ -13,7 +13,6 @@ export function truncate(s: string, max = EVIDENCE_LIMIT): string {
 
 // C0 and C1 control characters except tab and newline; ESC starts every ANSI sequence, so removing it (and
 // the other controls) leaves any escape sequence as harmless printable text.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Bidirectional overrides and isolates can make a terminal or page show text in another order than it is.
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
@@ -30,7 +29,6 @@ export function forMarkdownCell(s: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 /** A name is printable, non-empty and short: what an implementation may call itself or a glob it may declare. */
 export function nameProblem(s: unknown, what: string, max: number): string | null {
   if (typeof s !== 'string' || !s.length) return `${what} must be a non-empty string`;

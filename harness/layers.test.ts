@@ -10,8 +10,17 @@ import { ROOT } from './paths.js';
 
 // Folders of one stage share a rank: train/ uses only the reference; examples/ holds implementations.
 const STAGES: string[][] = [
-  ['reference'], ['train'], ['harness'], ['harness/fixtures'], ['harness/run'], ['harness/impls', 'examples'], ['harness/audit'],
-  ['harness/certify'], ['harness/report'], ['harness/cli'], ['harness/dev'],
+  ['reference'],
+  ['train'],
+  ['harness'],
+  ['harness/fixtures'],
+  ['harness/run'],
+  ['harness/impls', 'examples'],
+  ['harness/audit'],
+  ['harness/certify'],
+  ['harness/report'],
+  ['harness/cli'],
+  ['harness/dev'],
 ];
 
 function sources(dir: string): string[] {
@@ -26,15 +35,20 @@ function stageOf(file: string): number {
   let best = -1;
   let length = 0;
   STAGES.forEach((folders, i) => {
-    for (const s of folders) if ((dirname(file) === s || dirname(file).startsWith(`${s}/`)) && s.length > length) [best, length] = [i, s.length];
+    for (const s of folders)
+      if ((dirname(file) === s || dirname(file).startsWith(`${s}/`)) && s.length > length) [best, length] = [i, s.length];
   });
   return best;
 }
 
 const imports = (file: string): string[] =>
-  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), m[1])).replace(/\.js$/, '.ts'));
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
+    relative(ROOT, resolve(ROOT, dirname(file), m[1])).replace(/\.js$/, '.ts'),
+  );
 
-const edges = ['reference', 'train', 'harness', 'examples'].flatMap(sources).flatMap((file) => imports(file).map((target) => ({ file, target })));
+const edges = ['reference', 'train', 'harness', 'examples']
+  .flatMap(sources)
+  .flatMap((file) => imports(file).map((target) => ({ file, target })));
 
 describe('the import direction', () => {
   it('finds the sources it checks', () => {
@@ -52,7 +66,15 @@ describe('the import direction', () => {
   });
 
   it('reference/ imports nothing of the harness, and certify/ nothing of reference/', () => {
-    expect(edges.filter(({ file, target }) => file.startsWith('reference/') && !target.startsWith('reference/')).map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
-    expect(edges.filter(({ file, target }) => file.startsWith('harness/certify/') && target.startsWith('reference/')).map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+    expect(
+      edges
+        .filter(({ file, target }) => file.startsWith('reference/') && !target.startsWith('reference/'))
+        .map((e) => `${e.file} -> ${e.target}`),
+    ).toEqual([]);
+    expect(
+      edges
+        .filter(({ file, target }) => file.startsWith('harness/certify/') && target.startsWith('reference/'))
+        .map((e) => `${e.file} -> ${e.target}`),
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocAttentionActivations, attentionBackward, attentionForward, type AttentionActivations, type AttentionShape } from './attention.js';
+import {
+  allocAttentionActivations,
+  attentionBackward,
+  attentionForward,
+  type AttentionActivations,
+  type AttentionShape,
+} from './attention.js';
 import { allocSelfAttentionActivations, selfAttentionBackward, selfAttentionForward, type SelfAttentionWeights } from './self_attention.js';
 import { checkOp, dims, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 
@@ -105,7 +111,10 @@ describe('self-attention layer', () => {
     return a;
   };
   const zeroGrads = (w: SelfAttentionWeights): SelfAttentionWeights => ({
-    W_Q: new Float64Array(w.W_Q.length), W_K: new Float64Array(w.W_K.length), W_V: new Float64Array(w.W_V.length), W_O: w.W_O && new Float64Array(w.W_O.length),
+    W_Q: new Float64Array(w.W_Q.length),
+    W_K: new Float64Array(w.W_K.length),
+    W_V: new Float64Array(w.W_V.length),
+    W_O: w.W_O && new Float64Array(w.W_O.length),
   });
   /** The gradients from dout: of X into dX (or not, when null), of the weights and of the activations. */
   const back = (dX: Float64Array | null, X: Float64Array, w: SelfAttentionWeights, dout: Float64Array, s: AttentionShape) => {
@@ -185,13 +194,15 @@ describe('multi-head attention is its heads side by side', () => {
     f.context.fill(Number.NaN); // a reused buffer: attention must overwrite it
     attentionForward(f, s);
     const g = attendBackward(f, dC, s);
-    const cols = (M: Float64Array, h: number) => Float64Array.from({ length: T * dk }, (_, i) => M[Math.floor(i / dk) * d + h * dk + (i % dk)]);
+    const cols = (M: Float64Array, h: number) =>
+      Float64Array.from({ length: T * dk }, (_, i) => M[Math.floor(i / dk) * d + h * dk + (i % dk)]);
     for (let h = 0; h < heads; h++) {
       const one: AttentionShape = { T, d: dk, heads: 1, causal: true };
       const f1 = attend(cols(Q, h), cols(K, h), cols(V, h), one);
       expect(Array.from(cols(f.context, h))).toEqual(Array.from(f1.context));
       const g1 = attendBackward(f1, cols(dC, h), one);
-      for (const name of ['weights', 'scaled', 'scores'] as const) expect(Array.from(g[name].subarray(h * T * T, (h + 1) * T * T)), `${name} of head ${h}`).toEqual(Array.from(g1[name]));
+      for (const name of ['weights', 'scaled', 'scores'] as const)
+        expect(Array.from(g[name].subarray(h * T * T, (h + 1) * T * T)), `${name} of head ${h}`).toEqual(Array.from(g1[name]));
     }
   });
 });

@@ -86,7 +86,12 @@ export function attentionForward(a: AttentionActivations, s: AttentionShape, ker
  * S_h = Q_h K_hᵀ ⇒ dQ_h += dS_h K_h, dK_h += dS_hᵀ Q_h.  g holds the gradients of f's fields: g.context is read,
  * g.Q, g.K, g.V are accumulated, g.weights, g.scaled, g.scores are written (they arrive zero from the allocator).
  */
-export function attentionBackward(g: AttentionActivations, f: AttentionActivations, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS): void {
+export function attentionBackward(
+  g: AttentionActivations,
+  f: AttentionActivations,
+  s: AttentionShape,
+  kernels: Kernels = REFERENCE_KERNELS,
+): void {
   const { T, d, heads } = s;
   const dk = d / heads;
   const TT = T * T;

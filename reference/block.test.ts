@@ -29,21 +29,37 @@ type BlockConfig = typeof blockConfigs extends fc.Arbitrary<infer R> ? R : never
 
 const configOf = (b: BlockConfig): ModelConfig =>
   makeConfig({
-    vocab: 5, dModel: 2 * b.heads * b.dk, heads: b.heads, dFF: b.dFF, layers: b.layers, seqLen: 4, causal: b.causal, layerNorm: b.layerNorm,
-    attnProjection: b.attnProjection, attnResidual: b.attnResidual, ffnResidual: b.ffnResidual, ffnBias: b.ffnBias, outDim: 3,
+    vocab: 5,
+    dModel: 2 * b.heads * b.dk,
+    heads: b.heads,
+    dFF: b.dFF,
+    layers: b.layers,
+    seqLen: 4,
+    causal: b.causal,
+    layerNorm: b.layerNorm,
+    attnProjection: b.attnProjection,
+    attnResidual: b.attnResidual,
+    ffnResidual: b.ffnResidual,
+    ffnBias: b.ffnBias,
+    outDim: 3,
   });
 
 /** Every buffer of a block's activations, by name. */
 function buffers(a: ReturnType<typeof allocBlockActivations>): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = { res1: a.res1, h1: a.h1, out: a.out };
   for (const [name, v] of Object.entries(a.attn)) out[`attn.${name}`] = v;
-  for (const [part, v] of [['ln1', a.ln1], ['ffn', a.ffn], ['ln2', a.ln2]] as const) if (v) for (const [name, b] of Object.entries(v)) out[`${part}.${name}`] = b;
+  for (const [part, v] of [
+    ['ln1', a.ln1],
+    ['ffn', a.ffn],
+    ['ln2', a.ln2],
+  ] as const)
+    if (v) for (const [name, b] of Object.entries(v)) out[`${part}.${name}`] = b;
   if (a.res2) out.res2 = a.res2;
   return out;
 }
 
 describe('one transformer block', () => {
-  it('the model is its blocks: blockForward on the embedded input (then on each block\'s output) gives the model\'s activations', () => {
+  it("the model is its blocks: blockForward on the embedded input (then on each block's output) gives the model's activations", () => {
     fc.assert(
       fc.property(blockConfigs, fc.integer({ min: 1, max: 1e6 }), (cfg, seed) => {
         const c = configOf(cfg);
@@ -59,7 +75,9 @@ describe('one transformer block', () => {
           const got = buffers(a);
           expect(Object.keys(got)).toEqual(Object.keys(want));
           for (const name of Object.keys(want)) expect(Array.from(got[name]), `block ${l} ${name}`).toEqual(Array.from(want[name]));
-          expect(blockTrace(`blocks.${l}`, a, s)).toEqual(Object.fromEntries(Object.entries(f.trace).filter(([n]) => n.startsWith(`blocks.${l}.`))));
+          expect(blockTrace(`blocks.${l}`, a, s)).toEqual(
+            Object.fromEntries(Object.entries(f.trace).filter(([n]) => n.startsWith(`blocks.${l}.`))),
+          );
           x = a.out;
         }
       }),
@@ -67,7 +85,7 @@ describe('one transformer block', () => {
     );
   });
 
-  it('blockBackward agrees with central differences, for the block\'s input and every weight, over random configurations', () => {
+  it("blockBackward agrees with central differences, for the block's input and every weight, over random configurations", () => {
     fc.assert(
       fc.property(blockConfigs, fc.integer({ min: 1, max: 1e6 }), (cfg, seed) => {
         const c = configOf({ ...cfg, layers: 1 });
@@ -75,7 +93,10 @@ describe('one transformer block', () => {
         const d = c.dModel;
         const inputs: Params = { x: randomArray(cfg.T * d, seed, 2) };
         const p = initParams(c, seed);
-        for (const spec of paramSpecs(c)) if (spec.name.startsWith('blocks.0.')) inputs[spec.name] = spec.name.endsWith('beta') || spec.name.includes('.b_') ? randomArray(p[spec.name].length, seed + 1, 0.5) : p[spec.name];
+        for (const spec of paramSpecs(c))
+          if (spec.name.startsWith('blocks.0.'))
+            inputs[spec.name] =
+              spec.name.endsWith('beta') || spec.name.includes('.b_') ? randomArray(p[spec.name].length, seed + 1, 0.5) : p[spec.name];
         const dout = randomArray(cfg.T * d, seed + 2);
         const run = () => {
           const a = allocBlockActivations(s);
@@ -98,7 +119,7 @@ describe('one transformer block', () => {
     );
   });
 
-  it('the model\'s backward is its blocks in reverse: blockBackward gives the model\'s gradients of each block', () => {
+  it("the model's backward is its blocks in reverse: blockBackward gives the model's gradients of each block", () => {
     const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 6, layers: 2, seqLen: 3, causal: true, outDim: 3 });
     const p = initParams(c, 4);
     const f = forward(c, p, { tokens: [1, 4, 2], target: 2 });
@@ -111,16 +132,33 @@ describe('one transformer block', () => {
       da.out.set(dout);
       const dx = new Float64Array(3 * c.dModel);
       const own = zerosLike(c);
-      blockBackward({ x: dx, w: blockWeights(own, c, l), a: da }, { x: l === 0 ? f.X : f.blocks[l - 1].out, w: blockWeights(p, c, l), a: f.blocks[l] }, s);
-      expect(blockGradTrace(`blocks.${l}`, da, s)).toEqual(Object.fromEntries(Object.entries(gt).filter(([n]) => n.startsWith(`grad.blocks.${l}.`))));
-      for (const spec of paramSpecs(c)) if (spec.name.startsWith(`blocks.${l}.`)) expect(Array.from(own[spec.name]), spec.name).toEqual(Array.from(grads[spec.name]));
+      blockBackward(
+        { x: dx, w: blockWeights(own, c, l), a: da },
+        { x: l === 0 ? f.X : f.blocks[l - 1].out, w: blockWeights(p, c, l), a: f.blocks[l] },
+        s,
+      );
+      expect(blockGradTrace(`blocks.${l}`, da, s)).toEqual(
+        Object.fromEntries(Object.entries(gt).filter(([n]) => n.startsWith(`grad.blocks.${l}.`))),
+      );
+      for (const spec of paramSpecs(c))
+        if (spec.name.startsWith(`blocks.${l}.`)) expect(Array.from(own[spec.name]), spec.name).toEqual(Array.from(grads[spec.name]));
       expect(Array.from(dx)).toEqual(Array.from(l === 0 ? gt['grad.X'].data : gt[`grad.blocks.${l - 1}.out`].data));
       dout = dx;
     }
   });
 
   it('a part switched off shares the buffer it passes on, for the activations and so for their gradients', () => {
-    const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 0, layers: 1, seqLen: 3, attnProjection: false, attnResidual: false, layerNorm: false });
+    const c = makeConfig({
+      vocab: 5,
+      dModel: 4,
+      heads: 2,
+      dFF: 0,
+      layers: 1,
+      seqLen: 3,
+      attnProjection: false,
+      attnResidual: false,
+      layerNorm: false,
+    });
     const bare = allocBlockActivations({ T: 3, config: c });
     expect(bare.attn.out).toBe(bare.attn.context);
     expect(bare.res1).toBe(bare.attn.out);
@@ -130,13 +168,16 @@ describe('one transformer block', () => {
     const noResidual = allocBlockActivations({ T: 3, config: makeConfig({ ...c, dFF: 4, ffnResidual: false }) });
     expect(noResidual.res2).toBe(noResidual.ffn!.out);
     expect(noResidual.out).toBe(noResidual.res2);
-    const full = allocBlockActivations({ T: 3, config: makeConfig({ ...c, dFF: 4, attnProjection: true, attnResidual: true, ffnResidual: true, layerNorm: true }) });
+    const full = allocBlockActivations({
+      T: 3,
+      config: makeConfig({ ...c, dFF: 4, attnProjection: true, attnResidual: true, ffnResidual: true, layerNorm: true }),
+    });
     expect(full.h1).toBe(full.ln1!.y);
     expect(full.out).toBe(full.ln2!.y);
     expect(new Set(Object.values(buffers(full))).size).toBe(Object.keys(buffers(full)).length - 2); // only h1 and out are aliases
   });
 
-  it('adds the input\'s gradient onto what g.x holds, and the weight gradients onto what g.w holds', () => {
+  it("adds the input's gradient onto what g.x holds, and the weight gradients onto what g.w holds", () => {
     const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3 });
     const s: BlockShape = { T: 3, config: c };
     const p = initParams(c, 8);

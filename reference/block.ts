@@ -6,9 +6,21 @@
 import type { ModelConfig } from './config.js';
 import { allocFFNActivations, ffnBackward, ffnForward, type FFNActivations, type FFNShape, type FFNWeights } from './ffn.js';
 import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
-import { allocLayerNormActivations, layerNormForward, type LayerNormActivations, type LayerNormShape, type LayerNormWeights } from './layernorm.js';
+import {
+  allocLayerNormActivations,
+  layerNormForward,
+  type LayerNormActivations,
+  type LayerNormShape,
+  type LayerNormWeights,
+} from './layernorm.js';
 import type { Params } from './params.js';
-import { allocSelfAttentionActivations, selfAttentionBackward, selfAttentionForward, type SelfAttentionActivations, type SelfAttentionWeights } from './self_attention.js';
+import {
+  allocSelfAttentionActivations,
+  selfAttentionBackward,
+  selfAttentionForward,
+  type SelfAttentionActivations,
+  type SelfAttentionWeights,
+} from './self_attention.js';
 import type { AttentionShape } from './attention.js';
 import { tensor, type LayerTensors, type Trace } from './tensor.js';
 
@@ -70,11 +82,20 @@ export function allocBlockActivations(s: BlockShape): BlockActivations {
 /** Block l's parameters (or gradients) in `p`, named `blocks.l.…`. */
 export function blockWeights(p: Params, c: ModelConfig, l: number): BlockWeights {
   const b = `blocks.${l}`;
-  const ln = (name: string): LayerNormWeights | null => (c.layerNorm ? { gamma: p[`${b}.${name}.gamma`], beta: p[`${b}.${name}.beta`] } : null);
+  const ln = (name: string): LayerNormWeights | null =>
+    c.layerNorm ? { gamma: p[`${b}.${name}.gamma`], beta: p[`${b}.${name}.beta`] } : null;
   return {
     attn: { W_Q: p[`${b}.attn.W_Q`], W_K: p[`${b}.attn.W_K`], W_V: p[`${b}.attn.W_V`], W_O: c.attnProjection ? p[`${b}.attn.W_O`] : null },
     ln1: ln('ln1'),
-    ffn: c.dFF > 0 ? { W_1: p[`${b}.ffn.W_1`], b_1: c.ffnBias ? p[`${b}.ffn.b_1`] : null, W_2: p[`${b}.ffn.W_2`], b_2: c.ffnBias ? p[`${b}.ffn.b_2`] : null } : null,
+    ffn:
+      c.dFF > 0
+        ? {
+            W_1: p[`${b}.ffn.W_1`],
+            b_1: c.ffnBias ? p[`${b}.ffn.b_1`] : null,
+            W_2: p[`${b}.ffn.W_2`],
+            b_2: c.ffnBias ? p[`${b}.ffn.b_2`] : null,
+          }
+        : null,
     ln2: c.dFF > 0 ? ln('ln2') : null,
   };
 }
@@ -84,7 +105,13 @@ const ffnShape = ({ T, config: c }: BlockShape): FFNShape => ({ rows: T, nin: c.
 const lnShape = ({ T, config: c }: BlockShape): LayerNormShape => ({ rows: T, n: c.dModel, eps: c.lnEps });
 
 /** Fills `a` from the block's input x [T x d] and weights w. */
-export function blockForward(a: BlockActivations, x: Float64Array, w: BlockWeights, s: BlockShape, kernels: Kernels = REFERENCE_KERNELS): void {
+export function blockForward(
+  a: BlockActivations,
+  x: Float64Array,
+  w: BlockWeights,
+  s: BlockShape,
+  kernels: Kernels = REFERENCE_KERNELS,
+): void {
   const c = s.config;
   const n = s.T * c.dModel;
   selfAttentionForward(a.attn, x, w.attn, attentionShape(s), kernels);
@@ -111,7 +138,9 @@ export function blockBackward(g: BlockTensors, f: BlockTensors, s: BlockShape, k
     if (a.ln2) {
       kernels.layerNormBackward(
         { dx: da.res2!, dgamma: dw.ln2!.gamma, dbeta: dw.ln2!.beta, dy: da.ln2!.y },
-        { x: a.res2!, gamma: w.ln2!.gamma, mean: a.ln2.mean, rstd: a.ln2.rstd }, lnShape(s));
+        { x: a.res2!, gamma: w.ln2!.gamma, mean: a.ln2.mean, rstd: a.ln2.rstd },
+        lnShape(s),
+      );
     }
     if (c.ffnResidual) kernels.residualBackward(da.h1, da.ffn!.out, da.res2!, n);
     ffnBackward({ x: da.h1, w: dw.ffn!, a: da.ffn! }, { x: a.h1, w: w.ffn!, a: a.ffn }, ffnShape(s), kernels);
@@ -119,7 +148,9 @@ export function blockBackward(g: BlockTensors, f: BlockTensors, s: BlockShape, k
   if (a.ln1) {
     kernels.layerNormBackward(
       { dx: da.res1, dgamma: dw.ln1!.gamma, dbeta: dw.ln1!.beta, dy: da.ln1!.y },
-      { x: a.res1, gamma: w.ln1!.gamma, mean: a.ln1.mean, rstd: a.ln1.rstd }, lnShape(s));
+      { x: a.res1, gamma: w.ln1!.gamma, mean: a.ln1.mean, rstd: a.ln1.rstd },
+      lnShape(s),
+    );
   }
   if (c.attnResidual) kernels.residualBackward(g.x, da.attn.out, da.res1, n);
   selfAttentionBackward({ x: g.x, w: dw.attn, a: da.attn }, { x: f.x, w: w.attn, a: a.attn }, attentionShape(s), kernels);

@@ -29,7 +29,30 @@ const { backwardFlops, forwardFlops, modelCost, storedActivations, trainingMemor
 describe('model cost', () => {
   it.each([
     ['Stage 10', STAGE10_CONFIG, { tokens: [15, 17, 3, 19, 8, 19, 4, 18], target: 8 }],
-    ['continuous input, regression, no W_O', makeConfig({ input: 'continuous', inDim: 3, head: 'regression', outDim: 2, attnProjection: false, dModel: 8, heads: 2, dFF: 12, seqLen: 5 }), { inputs: [[1, 2, 3], [0, 1, 0], [2, 2, 2], [1, 0, 1], [3, 1, 2]], target: [0.5, -1] }],
+    [
+      'continuous input, regression, no W_O',
+      makeConfig({
+        input: 'continuous',
+        inDim: 3,
+        head: 'regression',
+        outDim: 2,
+        attnProjection: false,
+        dModel: 8,
+        heads: 2,
+        dFF: 12,
+        seqLen: 5,
+      }),
+      {
+        inputs: [
+          [1, 2, 3],
+          [0, 1, 0],
+          [2, 2, 2],
+          [1, 0, 1],
+          [3, 1, 2],
+        ],
+        target: [0.5, -1],
+      },
+    ],
   ])('counts the products of %s exactly as the model performs them', (_name, c, ex) => {
     const p = initParams(c, 2);
     counted.flops = 0;
@@ -48,7 +71,12 @@ describe('model cost', () => {
     const tracedNumbers = [...traced].reduce((n, b) => n + b.byteLength / 8, 0);
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThanOrEqual(tracedNumbers + 2 * c.layers * 2 * c.seqLen); // the trace omits only LN's row statistics
-    expect(trainingMemory(c, kept)).toEqual({ parameters: countParams(c), gradients: countParams(c), adamState: 2 * countParams(c), activations: kept });
+    expect(trainingMemory(c, kept)).toEqual({
+      parameters: countParams(c),
+      gradients: countParams(c),
+      adamState: 2 * countParams(c),
+      activations: kept,
+    });
   });
 
   it('counts a forward without a head or an FFN as the model performs it, and token input ignores inDim', () => {
@@ -63,17 +91,42 @@ describe('model cost', () => {
     expect(backwardFlops(makeConfig({ ...headed, inDim: 3 }))).toEqual(backwardFlops(headed));
   });
 
-  it('model_cost: one full-length example\'s FLOPs and numbers, and their memory in the given units', () => {
-    for (const c of [STAGE10_CONFIG, makeConfig({ input: 'continuous', inDim: 3, head: 'regression', outDim: 2, dModel: 8, heads: 2, dFF: 0, seqLen: 5, layerNorm: false })]) {
-      const ex = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
+  it("model_cost: one full-length example's FLOPs and numbers, and their memory in the given units", () => {
+    for (const c of [
+      STAGE10_CONFIG,
+      makeConfig({
+        input: 'continuous',
+        inDim: 3,
+        head: 'regression',
+        outDim: 2,
+        dModel: 8,
+        heads: 2,
+        dFF: 0,
+        seqLen: 5,
+        layerNorm: false,
+      }),
+    ]) {
+      const ex =
+        c.input === 'tokens'
+          ? { tokens: new Array<number>(c.seqLen).fill(0) }
+          : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
       const kept = storedActivations(forward(c, initParams(c, 0), ex));
       const m = modelCost(c, { bytesPerNumber: 4, memoryUnit: 1024 });
       expect(m).toEqual({
-        forwardFlops: forwardFlops(c).total, backwardFlops: backwardFlops(c).total, activations: kept, parameters: countParams(c),
-        activationMemory: (kept * 4) / 1024, parameterMemory: (countParams(c) * 4) / 1024, gradientMemory: (countParams(c) * 4) / 1024, adamMemory: (2 * countParams(c) * 4) / 1024,
+        forwardFlops: forwardFlops(c).total,
+        backwardFlops: backwardFlops(c).total,
+        activations: kept,
+        parameters: countParams(c),
+        activationMemory: (kept * 4) / 1024,
+        parameterMemory: (countParams(c) * 4) / 1024,
+        gradientMemory: (countParams(c) * 4) / 1024,
+        adamMemory: (2 * countParams(c) * 4) / 1024,
       });
       // what a forward keeps does not depend on the values
-      const other = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(1) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0.5)) };
+      const other =
+        c.input === 'tokens'
+          ? { tokens: new Array<number>(c.seqLen).fill(1) }
+          : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0.5)) };
       expect(storedActivations(forward(c, initParams(c, 9), other))).toBe(kept);
     }
     expect(modelCost(STAGE10_CONFIG, { bytesPerNumber: 8, memoryUnit: 1 }).parameterMemory).toBe(8 * countParams(STAGE10_CONFIG));

@@ -59,7 +59,7 @@ export function storedActivations(a: Activations): number {
   let n = 0;
   const visit = (v: unknown): void => {
     if (v instanceof Float64Array) {
-      if (!seen.has(v.buffer)) (seen.add(v.buffer), (n += v.buffer.byteLength / 8));
+      if (!seen.has(v.buffer)) seen.add(v.buffer), (n += v.buffer.byteLength / 8);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') Object.values(v).forEach(visit);
   };
@@ -69,7 +69,10 @@ export function storedActivations(a: Activations): number {
 }
 
 /** Training memory in numbers: parameters, their gradients, Adam's two moments, one example's activations. */
-export function trainingMemory(c: ModelConfig, activations: number): { parameters: number; gradients: number; adamState: number; activations: number } {
+export function trainingMemory(
+  c: ModelConfig,
+  activations: number,
+): { parameters: number; gradients: number; adamState: number; activations: number } {
   const parameters = countParams(c);
   return { parameters, gradients: parameters, adamState: 2 * parameters, activations };
 }
@@ -91,7 +94,10 @@ export interface ModelCost {
  * on the values, so the example is all zeros and the weights are those of seed 0.
  */
 export function modelCost(c: ModelConfig, o: { bytesPerNumber: number; memoryUnit: number }): ModelCost {
-  const ex: Example = c.input === 'tokens' ? { tokens: new Array<number>(c.seqLen).fill(0) } : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
+  const ex: Example =
+    c.input === 'tokens'
+      ? { tokens: new Array<number>(c.seqLen).fill(0) }
+      : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
   const m = trainingMemory(c, storedActivations(forward(c, initParams(c, 0), ex)));
   const memory = (n: number) => (n * o.bytesPerNumber) / o.memoryUnit;
   return {

@@ -10,12 +10,19 @@ const run = (X: Float64Array, w: FFNWeights, s: FFNShape) => {
   return a;
 };
 const zeroGrads = (w: FFNWeights): FFNWeights => ({
-  W_1: new Float64Array(w.W_1.length), b_1: w.b_1 && new Float64Array(w.b_1.length), W_2: new Float64Array(w.W_2.length), b_2: w.b_2 && new Float64Array(w.b_2.length),
+  W_1: new Float64Array(w.W_1.length),
+  b_1: w.b_1 && new Float64Array(w.b_1.length),
+  W_2: new Float64Array(w.W_2.length),
+  b_2: w.b_2 && new Float64Array(w.b_2.length),
 });
 
 describe('feed-forward network', () => {
   it('computes ReLU(X W_1 + b_1) W_2 + b_2', () => {
-    const a = run(Float64Array.of(1, -1), { W_1: Float64Array.of(1, 2, 3, 4), b_1: Float64Array.of(0, 5), W_2: Float64Array.of(1, 0, 1, 0), b_2: Float64Array.of(0.5, 0) }, { rows: 1, nin: 2, hidden: 2, nout: 2 });
+    const a = run(
+      Float64Array.of(1, -1),
+      { W_1: Float64Array.of(1, 2, 3, 4), b_1: Float64Array.of(0, 5), W_2: Float64Array.of(1, 0, 1, 0), b_2: Float64Array.of(0.5, 0) },
+      { rows: 1, nin: 2, hidden: 2, nout: 2 },
+    );
     expect(Array.from(a.hidden)).toEqual([-2, 3]);
     expect(Array.from(a.act)).toEqual([0, 3]);
     expect(Array.from(a.out)).toEqual([3.5, 0]);
@@ -25,7 +32,11 @@ describe('feed-forward network', () => {
     fc.assert(
       fc.property(dims(3), dims(4), dims(6), fc.boolean(), fc.integer(), (rows, d, dff, bias, seed) => {
         const s = { rows, nin: d, hidden: dff, nout: d };
-        const inputs: Record<string, Float64Array> = { X: randomArray(rows * d, seed), W_1: randomArray(d * dff, seed + 1), W_2: randomArray(dff * d, seed + 2) };
+        const inputs: Record<string, Float64Array> = {
+          X: randomArray(rows * d, seed),
+          W_1: randomArray(d * dff, seed + 1),
+          W_2: randomArray(dff * d, seed + 2),
+        };
         if (bias) {
           inputs.b_1 = randomArray(dff, seed + 3);
           inputs.b_2 = randomArray(d, seed + 4);
@@ -51,9 +62,14 @@ describe('feed-forward network', () => {
     );
   });
 
-  it('gives dL/dact and dL/dhidden among the gradients of its activations, works without dX, and the 2→2→1 network of Stage 10\'s exercise 1 has nout 1', () => {
+  it("gives dL/dact and dL/dhidden among the gradients of its activations, works without dX, and the 2→2→1 network of Stage 10's exercise 1 has nout 1", () => {
     const X = Float64Array.of(0.5, -1);
-    const w = { W_1: Float64Array.of(1, -2, 0.5, 1), b_1: Float64Array.of(0.1, 0.2), W_2: Float64Array.of(0.3, -0.4), b_2: Float64Array.of(0.05) };
+    const w = {
+      W_1: Float64Array.of(1, -2, 0.5, 1),
+      b_1: Float64Array.of(0.1, 0.2),
+      W_2: Float64Array.of(0.3, -0.4),
+      b_2: Float64Array.of(0.05),
+    };
     const s = { rows: 1, nin: 2, hidden: 2, nout: 1 };
     const a = run(X, w, s);
     expect(a.out.length).toBe(1);
@@ -77,7 +93,12 @@ describe('the FFN on an MSE loss (op mlp_mse)', () => {
       fc.property(dims(3), dims(3), dims(4), dims(2), fc.constantFrom(0.5, 1), fc.integer(), (rows, nin, hidden, nout, factor, seed) => {
         const s = { rows, nin, hidden, nout };
         const X = randomArray(rows * nin, seed);
-        const w = { W_1: randomArray(nin * hidden, seed + 1), b_1: randomArray(hidden, seed + 2), W_2: randomArray(hidden * nout, seed + 3), b_2: randomArray(nout, seed + 4) };
+        const w = {
+          W_1: randomArray(nin * hidden, seed + 1),
+          b_1: randomArray(hidden, seed + 2),
+          W_2: randomArray(hidden * nout, seed + 3),
+          b_2: randomArray(nout, seed + 4),
+        };
         const target = randomArray(rows * nout, seed + 5);
         const f = { x: X, w, a: allocFFNActivations(s) };
         const g = { x: new Float64Array(rows * nin), w: zeroGrads(w), a: allocFFNActivations(s) };
@@ -96,7 +117,7 @@ describe('the FFN on an MSE loss (op mlp_mse)', () => {
     );
   });
 
-  it('gives Stage 10\'s exercise 1 gradient: dL/dy = y − t for L = 0.5·(y − t)²', () => {
+  it("gives Stage 10's exercise 1 gradient: dL/dy = y − t for L = 0.5·(y − t)²", () => {
     const s = { rows: 1, nin: 2, hidden: 2, nout: 1 };
     const w = { W_1: Float64Array.of(1, 0, 0, 1), b_1: Float64Array.of(0, 0), W_2: Float64Array.of(1, 1), b_2: Float64Array.of(0) };
     const f = { x: Float64Array.of(1, 2), w, a: allocFFNActivations(s) };

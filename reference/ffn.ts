@@ -70,7 +70,13 @@ export interface MseTarget {
  * Stage 10's exercise 1: the FFN alone on an MSE loss, one forward and one backward pass. Fills f.a, then g (its
  * gradients; g.a.out receives dL/dout) and returns L. f.x is the input X; g.x may be null.
  */
-export function ffnMse(g: FFNTensors<Float64Array | null>, f: FFNTensors, loss: MseTarget, s: FFNShape, kernels: Kernels = REFERENCE_KERNELS): number {
+export function ffnMse(
+  g: FFNTensors<Float64Array | null>,
+  f: FFNTensors,
+  loss: MseTarget,
+  s: FFNShape,
+  kernels: Kernels = REFERENCE_KERNELS,
+): number {
   ffnForward(f.a, f.x, f.w, s, kernels);
   kernels.mseBackward(g.a.out, f.a.out, loss.target, { factor: loss.factor });
   ffnBackward(g, f, s, kernels);

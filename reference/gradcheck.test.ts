@@ -159,6 +159,8 @@ describe('the central difference', () => {
     const numerical = centralDifference(Math.sin(0.7 + h), Math.sin(0.7 - h), h);
     expect(gradCheck(loss, p, { w: Float64Array.of(numerical) }).maxAbsError).toBe(0);
     const d = directionalCheck(loss, p, { w: Float64Array.of(1) }, { eps: 1e-5 });
-    expect(d.numerical).toBe(centralDifference(Math.sin(0.7 + 1e-5 * Math.sign(d.analytical)), Math.sin(0.7 - 1e-5 * Math.sign(d.analytical)), 1e-5));
+    expect(d.numerical).toBe(
+      centralDifference(Math.sin(0.7 + 1e-5 * Math.sign(d.analytical)), Math.sin(0.7 - 1e-5 * Math.sign(d.analytical)), 1e-5),
+    );
   });
 });

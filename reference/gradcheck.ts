@@ -99,7 +99,10 @@ export function gradCheck(loss: () => number, params: Params, analytical: Params
  * Σ g·u with (L(θ + h u) − L(θ − h u)) / 2h. Two loss evaluations instead of two per entry.
  */
 export function directionalCheck(
-  loss: () => number, params: Params, analytical: Params, o: { eps?: number; seed?: number } = {},
+  loss: () => number,
+  params: Params,
+  analytical: Params,
+  o: { eps?: number; seed?: number } = {},
 ): { analytical: number; numerical: number; relError: number } {
   const eps = o.eps ?? 1e-5;
   const rand = mulberry32(o.seed ?? 1);

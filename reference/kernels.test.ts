@@ -12,14 +12,36 @@ import { softmaxBackward, softmaxForward } from './softmax.js';
 import { randomArray } from './testing/fd.js';
 
 describe('the kernel table', () => {
-  it('is frozen, holds the layers\' own functions, and the mutant-only entries besides', () => {
+  it("is frozen, holds the layers' own functions, and the mutant-only entries besides", () => {
     expect(Object.isFrozen(REFERENCE_KERNELS)).toBe(true);
     const layers: LayerKernels = {
-      softmaxForward, softmaxBackward, linearForward, linearBackward, reluForward, reluBackward, residualForward, residualBackward,
-      layerNormBackward, embeddingBackward, crossEntropyBackward, mseBackward, clipGradNorm, sgdStep, momentumStep, adamStep,
+      softmaxForward,
+      softmaxBackward,
+      linearForward,
+      linearBackward,
+      reluForward,
+      reluBackward,
+      residualForward,
+      residualBackward,
+      layerNormBackward,
+      embeddingBackward,
+      crossEntropyBackward,
+      mseBackward,
+      clipGradNorm,
+      sgdStep,
+      momentumStep,
+      adamStep,
     };
     expect(REFERENCE_KERNELS).toMatchObject(layers);
-    const seams: (keyof MutantSeams)[] = ['attentionScale', 'attentionValueGrad', 'attentionKeyGrad', 'sumPaths', 'predictionPosition', 'batchDivisor', 'adamBiasCorrection'];
+    const seams: (keyof MutantSeams)[] = [
+      'attentionScale',
+      'attentionValueGrad',
+      'attentionKeyGrad',
+      'sumPaths',
+      'predictionPosition',
+      'batchDivisor',
+      'adamBiasCorrection',
+    ];
     expect(Object.keys(REFERENCE_KERNELS).sort()).toEqual([...Object.keys(layers), ...seams].sort());
     expect(REFERENCE_KERNELS.adamBiasCorrection).toBe(adamBiasCorrection);
   });
@@ -39,7 +61,10 @@ describe('the kernel table', () => {
     const Q = randomArray(T * dk, 3);
     const AT = Float64Array.from({ length: T * T }, (_, i) => A[(i % T) * T + Math.floor(i / T)]);
     const K = new Float64Array(T * dk).fill(Number.NaN);
-    for (const [grad, B] of [[(d: Float64Array) => REFERENCE_KERNELS.attentionValueGrad(d, A, dC, { T, dk }), dC], [(d: Float64Array) => REFERENCE_KERNELS.attentionKeyGrad(d, A, { Q, K }, { T, dk }), Q]] as const) {
+    for (const [grad, B] of [
+      [(d: Float64Array) => REFERENCE_KERNELS.attentionValueGrad(d, A, dC, { T, dk }), dC],
+      [(d: Float64Array) => REFERENCE_KERNELS.attentionKeyGrad(d, A, { Q, K }, { T, dk }), Q],
+    ] as const) {
       const out = Float64Array.from({ length: T * dk }, () => 1);
       grad(out);
       const want = new Float64Array(T * dk);

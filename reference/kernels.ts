@@ -83,7 +83,8 @@ export const REFERENCE_KERNELS: Kernels = Object.freeze({
   adamStep,
   attentionScale: (dk: number) => 1 / Math.sqrt(dk),
   attentionValueGrad: (dV: Float64Array, A: Float64Array, dC: Float64Array, s: HeadShape) => matmulAddAtB(dV, A, dC, headProduct(s)),
-  attentionKeyGrad: (dK: Float64Array, dS: Float64Array, qk: { Q: Float64Array }, s: HeadShape) => matmulAddAtB(dK, dS, qk.Q, headProduct(s)),
+  attentionKeyGrad: (dK: Float64Array, dS: Float64Array, qk: { Q: Float64Array }, s: HeadShape) =>
+    matmulAddAtB(dK, dS, qk.Q, headProduct(s)),
   sumPaths(dX: Float64Array, paths: Float64Array[]) {
     for (const p of paths) for (let i = 0; i < dX.length; i++) dX[i] += p[i];
   },

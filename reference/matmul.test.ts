@@ -5,7 +5,7 @@ import { matmulAddABt, matmulAddAtB, matmulBackward, matmulForward } from './mat
 import { checkOp, dims, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 
 describe('matmul', () => {
-  it('computes the book\'s Chapter 2 product: identity × B = B', () => {
+  it("computes the book's Chapter 2 product: identity × B = B", () => {
     const C = new Float64Array(4);
     matmulForward(C, Float64Array.of(1, 0, 0, 1), Float64Array.of(0.5, 0.5, 0.5, 0.5), { m: 2, k: 2, n: 2 });
     expect(Array.from(C)).toEqual([0.5, 0.5, 0.5, 0.5]);
@@ -113,7 +113,12 @@ describe('linear', () => {
 
   it('adds the bias to every row', () => {
     const Y = new Float64Array(4);
-    linearForward(Y, Float64Array.of(1, 0, 0, 1), { W: Float64Array.of(2, 3, 4, 5), b: Float64Array.of(10, 20) }, { rows: 2, nin: 2, nout: 2 });
+    linearForward(
+      Y,
+      Float64Array.of(1, 0, 0, 1),
+      { W: Float64Array.of(2, 3, 4, 5), b: Float64Array.of(10, 20) },
+      { rows: 2, nin: 2, nout: 2 },
+    );
     expect(Array.from(Y)).toEqual([12, 23, 14, 25]);
   });
 });

@@ -21,7 +21,10 @@ function examplesFor(c: ModelConfig, n: number, seed: number): Example[] {
   const int = (k: number) => Math.floor(r() * k);
   return Array.from({ length: n }, () => {
     const T = 1 + int(c.seqLen);
-    const ex: Example = c.input === 'tokens' ? { tokens: Array.from({ length: T }, () => int(c.vocab)) } : { inputs: Array.from({ length: T }, () => Array.from({ length: c.inDim }, () => r() * 2 - 1)) };
+    const ex: Example =
+      c.input === 'tokens'
+        ? { tokens: Array.from({ length: T }, () => int(c.vocab)) }
+        : { inputs: Array.from({ length: T }, () => Array.from({ length: c.inDim }, () => r() * 2 - 1)) };
     ex.target = c.head === 'classification' ? int(c.outDim) : Array.from({ length: c.outDim }, () => r() * 2 - 1);
     return ex;
   });
@@ -37,10 +40,15 @@ function checkModel(c: ModelConfig, seed: number, samplePerTensor: number | unde
   const params = initParams(c, seed);
   const exs = examplesFor(c, 2, seed + 1);
   const { grads } = batchGradients(c, params, exs);
-  const rep = gradCheck(() => batchGradients(c, params, exs).loss, params, grads, { order: 4, eps: 1e-4, samplePerTensor, seed, floor: 1e-6 });
+  const rep = gradCheck(() => batchGradients(c, params, exs).loss, params, grads, {
+    order: 4,
+    eps: 1e-4,
+    samplePerTensor,
+    seed,
+    floor: 1e-6,
+  });
   return { rep, params, grads, exs };
 }
-
 
 const smallConfigs = fc.record({
   vocab: fc.integer({ min: 2, max: 6 }),
@@ -64,13 +72,29 @@ describe('the transformer model', () => {
       fc.property(smallConfigs, fc.integer({ min: 1, max: 1e6 }), (k, seed) => {
         const dModel = k.heads * k.dk * 2; // even, for sinusoidal positions
         const c = makeConfig({
-          vocab: k.vocab, dModel, heads: k.heads, dFF: k.dFF, layers: k.layers, seqLen: k.seqLen, causal: k.causal,
-          layerNorm: k.layerNorm, attnProjection: k.attnProjection, attnResidual: k.attnResidual, ffnBias: k.ffnBias, headBias: k.headBias,
-          head: k.regression ? 'regression' : 'classification', outDim: k.regression ? 2 : k.vocab,
-          input: k.regression ? 'continuous' : 'tokens', inDim: 3,
+          vocab: k.vocab,
+          dModel,
+          heads: k.heads,
+          dFF: k.dFF,
+          layers: k.layers,
+          seqLen: k.seqLen,
+          causal: k.causal,
+          layerNorm: k.layerNorm,
+          attnProjection: k.attnProjection,
+          attnResidual: k.attnResidual,
+          ffnBias: k.ffnBias,
+          headBias: k.headBias,
+          head: k.regression ? 'regression' : 'classification',
+          outDim: k.regression ? 2 : k.vocab,
+          input: k.regression ? 'continuous' : 'tokens',
+          inDim: 3,
         });
         const { rep } = checkModel(c, seed);
-        expect(rep.tensors.map((t) => t.name).sort()).toEqual(paramSpecs(c).map((s) => s.name).sort());
+        expect(rep.tensors.map((t) => t.name).sort()).toEqual(
+          paramSpecs(c)
+            .map((s) => s.name)
+            .sort(),
+        );
         for (const t of rep.tensors) expect(t.normRelError, t.name).toBeLessThanOrEqual(FD_TOLERANCE);
       }),
       { seed: 20261123, numRuns: MUTATION ? 6 : 25 },
@@ -118,19 +142,63 @@ describe('the transformer model', () => {
     const f = r.forwards[0].trace;
     const shapes = (t: Record<string, { shape: number[] }>) => Object.entries(t).map(([k, v]) => `${k}:${v.shape.join('x')}`);
     expect(shapes(f)).toEqual([
-      'X:2x4', 'blocks.0.attn.Q:2x4', 'blocks.0.attn.K:2x4', 'blocks.0.attn.V:2x4', 'blocks.0.attn.scores:2x2x2', 'blocks.0.attn.scaled:2x2x2',
-      'blocks.0.attn.weights:2x2x2', 'blocks.0.attn.context:2x4', 'blocks.0.attn.out:2x4', 'blocks.0.res1:2x4', 'blocks.0.ln1:2x4',
-      'blocks.0.ffn.hidden:2x4', 'blocks.0.ffn.act:2x4', 'blocks.0.ffn.out:2x4', 'blocks.0.res2:2x4', 'blocks.0.ln2:2x4', 'blocks.0.out:2x4',
-      'final_repr:4', 'logits:5', 'probs:5', 'loss:',
+      'X:2x4',
+      'blocks.0.attn.Q:2x4',
+      'blocks.0.attn.K:2x4',
+      'blocks.0.attn.V:2x4',
+      'blocks.0.attn.scores:2x2x2',
+      'blocks.0.attn.scaled:2x2x2',
+      'blocks.0.attn.weights:2x2x2',
+      'blocks.0.attn.context:2x4',
+      'blocks.0.attn.out:2x4',
+      'blocks.0.res1:2x4',
+      'blocks.0.ln1:2x4',
+      'blocks.0.ffn.hidden:2x4',
+      'blocks.0.ffn.act:2x4',
+      'blocks.0.ffn.out:2x4',
+      'blocks.0.res2:2x4',
+      'blocks.0.ln2:2x4',
+      'blocks.0.out:2x4',
+      'final_repr:4',
+      'logits:5',
+      'probs:5',
+      'loss:',
     ]);
     expect(shapes(r.gradTraces[0])).toEqual([
-      'grad.logits:5', 'grad.final_repr:4', 'grad.blocks.0.out:2x4', 'grad.blocks.0.ln2:2x4', 'grad.blocks.0.res2:2x4', 'grad.blocks.0.ffn.out:2x4',
-      'grad.blocks.0.ffn.act:2x4', 'grad.blocks.0.ffn.hidden:2x4', 'grad.blocks.0.ln1:2x4', 'grad.blocks.0.res1:2x4', 'grad.blocks.0.attn.out:2x4',
-      'grad.blocks.0.attn.weights:2x2x2', 'grad.blocks.0.attn.scaled:2x2x2', 'grad.blocks.0.attn.scores:2x2x2', 'grad.blocks.0.attn.Q:2x4',
-      'grad.blocks.0.attn.K:2x4', 'grad.blocks.0.attn.V:2x4', 'grad.blocks.0.attn.context:2x4', 'grad.X:2x4', 'grad.embedding.E:5x4',
-      'grad.blocks.0.attn.W_Q:4x4', 'grad.blocks.0.attn.W_K:4x4', 'grad.blocks.0.attn.W_V:4x4', 'grad.blocks.0.attn.W_O:4x4',
-      'grad.blocks.0.ln1.gamma:4', 'grad.blocks.0.ln1.beta:4', 'grad.blocks.0.ffn.W_1:4x4', 'grad.blocks.0.ffn.b_1:4', 'grad.blocks.0.ffn.W_2:4x4',
-      'grad.blocks.0.ffn.b_2:4', 'grad.blocks.0.ln2.gamma:4', 'grad.blocks.0.ln2.beta:4', 'grad.head.W_out:4x5', 'grad.head.b_out:5',
+      'grad.logits:5',
+      'grad.final_repr:4',
+      'grad.blocks.0.out:2x4',
+      'grad.blocks.0.ln2:2x4',
+      'grad.blocks.0.res2:2x4',
+      'grad.blocks.0.ffn.out:2x4',
+      'grad.blocks.0.ffn.act:2x4',
+      'grad.blocks.0.ffn.hidden:2x4',
+      'grad.blocks.0.ln1:2x4',
+      'grad.blocks.0.res1:2x4',
+      'grad.blocks.0.attn.out:2x4',
+      'grad.blocks.0.attn.weights:2x2x2',
+      'grad.blocks.0.attn.scaled:2x2x2',
+      'grad.blocks.0.attn.scores:2x2x2',
+      'grad.blocks.0.attn.Q:2x4',
+      'grad.blocks.0.attn.K:2x4',
+      'grad.blocks.0.attn.V:2x4',
+      'grad.blocks.0.attn.context:2x4',
+      'grad.X:2x4',
+      'grad.embedding.E:5x4',
+      'grad.blocks.0.attn.W_Q:4x4',
+      'grad.blocks.0.attn.W_K:4x4',
+      'grad.blocks.0.attn.W_V:4x4',
+      'grad.blocks.0.attn.W_O:4x4',
+      'grad.blocks.0.ln1.gamma:4',
+      'grad.blocks.0.ln1.beta:4',
+      'grad.blocks.0.ffn.W_1:4x4',
+      'grad.blocks.0.ffn.b_1:4',
+      'grad.blocks.0.ffn.W_2:4x4',
+      'grad.blocks.0.ffn.b_2:4',
+      'grad.blocks.0.ln2.gamma:4',
+      'grad.blocks.0.ln2.beta:4',
+      'grad.head.W_out:4x5',
+      'grad.head.b_out:5',
     ]);
     const v = (name: string) => Array.from(f[name].data);
     const g = (name: string) => Array.from(r.gradTraces[0][name].data);
@@ -149,17 +217,56 @@ describe('the transformer model', () => {
   });
 
   it('traces only the parts a config has: no residual sums, no layer norms, a regression head, no head', () => {
-    const bare = makeConfig({ vocab: 4, dModel: 2, heads: 1, dFF: 2, layers: 1, seqLen: 2, positional: 'none', attnProjection: false, attnResidual: false, ffnResidual: false, layerNorm: false, outDim: 4 });
+    const bare = makeConfig({
+      vocab: 4,
+      dModel: 2,
+      heads: 1,
+      dFF: 2,
+      layers: 1,
+      seqLen: 2,
+      positional: 'none',
+      attnProjection: false,
+      attnResidual: false,
+      ffnResidual: false,
+      layerNorm: false,
+      outDim: 4,
+    });
     const r = batchGradients(bare, initParams(bare, 2), [{ tokens: [0, 1], target: 2 }], { traceGrads: true });
     const names = Object.keys(r.forwards[0].trace);
     for (const n of ['blocks.0.res1', 'blocks.0.res2', 'blocks.0.ln1', 'blocks.0.ln2']) expect(names).not.toContain(n);
-    expect(Array.from(r.forwards[0].trace['blocks.0.attn.out'].data)).toEqual(Array.from(r.forwards[0].trace['blocks.0.attn.context'].data));
+    expect(Array.from(r.forwards[0].trace['blocks.0.attn.out'].data)).toEqual(
+      Array.from(r.forwards[0].trace['blocks.0.attn.context'].data),
+    );
     expect(Array.from(r.forwards[0].trace['blocks.0.out'].data)).toEqual(Array.from(r.forwards[0].trace['blocks.0.ffn.out'].data));
     const gnames = Object.keys(r.gradTraces[0]);
     for (const n of ['grad.blocks.0.res1', 'grad.blocks.0.res2', 'grad.blocks.0.ln1', 'grad.blocks.0.ln2']) expect(gnames).not.toContain(n);
     expect(Array.from(r.forwards[0].trace['X'].data)).toEqual(Array.from(initParams(bare, 2)['embedding.E'].slice(0, 4))); // no positions
-    const reg = makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 0, layers: 1, seqLen: 2, mseFactor: 0.5 });
-    const rr = batchGradients(reg, initParams(reg, 3), [{ inputs: [[1, 2], [3, 4]], target: [0.5] }], { traceGrads: true });
+    const reg = makeConfig({
+      input: 'continuous',
+      inDim: 2,
+      head: 'regression',
+      outDim: 1,
+      dModel: 4,
+      heads: 2,
+      dFF: 0,
+      layers: 1,
+      seqLen: 2,
+      mseFactor: 0.5,
+    });
+    const rr = batchGradients(
+      reg,
+      initParams(reg, 3),
+      [
+        {
+          inputs: [
+            [1, 2],
+            [3, 4],
+          ],
+          target: [0.5],
+        },
+      ],
+      { traceGrads: true },
+    );
     expect(Object.keys(rr.forwards[0].trace)).toContain('prediction');
     expect(Object.keys(rr.forwards[0].trace)).not.toContain('logits');
     const y = rr.forwards[0].trace['prediction'].data[0];
@@ -169,9 +276,21 @@ describe('the transformer model', () => {
   });
 
   it('backward returns a gradient trace only when asked (the parameter gradients are the same either way)', () => {
-    for (const c of [makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 2, seqLen: 3 }), makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 2 })]) {
+    for (const c of [
+      makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 2, seqLen: 3 }),
+      makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 1, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 2 }),
+    ]) {
       const p = initParams(c, 7);
-      const ex: Example = c.input === 'tokens' ? { tokens: [1, 2, 0], target: 3 } : { inputs: [[1, -1], [0.5, 2]], target: [0.25] };
+      const ex: Example =
+        c.input === 'tokens'
+          ? { tokens: [1, 2, 0], target: 3 }
+          : {
+              inputs: [
+                [1, -1],
+                [0.5, 2],
+              ],
+              target: [0.25],
+            };
       const f = forward(c, p, ex);
       const [quiet, traced] = [zerosLike(c), zerosLike(c)];
       expect(backward(c, p, f, quiet)).toEqual({});
@@ -181,7 +300,17 @@ describe('the transformer model', () => {
   });
 
   it('continuous input: the gradient of W_in and b_in agrees with central differences', () => {
-    const c = makeConfig({ input: 'continuous', inDim: 3, head: 'regression', outDim: 2, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3 });
+    const c = makeConfig({
+      input: 'continuous',
+      inDim: 3,
+      head: 'regression',
+      outDim: 2,
+      dModel: 4,
+      heads: 2,
+      dFF: 4,
+      layers: 1,
+      seqLen: 3,
+    });
     const { rep } = checkModel(c, 9, undefined);
     for (const name of ['input.W_in', 'input.b_in']) {
       const t = rep.tensors.find((t) => t.name === name);

@@ -1,6 +1,15 @@
 // The transformer of the seeds: embedding → blocks → head, one example at a time (T positions); the batch lives
 // in training.ts. forward and backward are straight lists of calls over the buffers of one Activations struct.
-import { allocBlockActivations, blockBackward, blockForward, blockGradTrace, blockTrace, blockWeights, type BlockActivations, type BlockShape } from './block.js';
+import {
+  allocBlockActivations,
+  blockBackward,
+  blockForward,
+  blockGradTrace,
+  blockTrace,
+  blockWeights,
+  type BlockActivations,
+  type BlockShape,
+} from './block.js';
 import type { ModelConfig } from './config.js';
 import { embeddingForward, sinusoidalPositions } from './embedding.js';
 import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
@@ -63,7 +72,8 @@ function checkExample(c: ModelConfig, ex: Example): number {
   if (!T) throw new Error(`example needs a non-empty ${c.input === 'tokens' ? 'tokens' : 'inputs'} list`);
   if (T > c.seqLen) throw new Error(`sequence of ${T} positions exceeds seqLen ${c.seqLen}`);
   if (c.input === 'tokens') {
-    for (const t of ex.tokens!) if (!Number.isInteger(t) || t < 0 || t >= c.vocab) throw new Error(`token ${t} outside vocab 0..${c.vocab - 1}`);
+    for (const t of ex.tokens!)
+      if (!Number.isInteger(t) || t < 0 || t >= c.vocab) throw new Error(`token ${t} outside vocab 0..${c.vocab - 1}`);
   } else if (ex.inputs!.flat().length !== T * c.inDim) throw new Error(`inputs must be ${T}×${c.inDim}`);
   if (c.head === 'classification' && typeof ex.target === 'number') checkTarget(c, ex);
   if (c.head === 'regression' && Array.isArray(ex.target)) checkTarget(c, ex);
@@ -74,7 +84,8 @@ function checkTarget(c: ModelConfig, ex: Example): void {
   if (c.head === 'none') throw new Error('a model without a head has no loss to differentiate');
   if (c.head === 'classification') {
     const t = ex.target;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c.outDim) throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c.outDim)
+      throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
   } else if (!Array.isArray(ex.target) || ex.target.length !== c.outDim) {
     throw new Error(`regression target must be a list of ${c.outDim} numbers`);
   }
@@ -102,7 +113,13 @@ export function forward(c: ModelConfig, p: Params, ex: Example, kernels: Kernels
   const last = kernels.predictionPosition(T);
   a.final.set(a.blocks[c.layers - 1].out.subarray(last * d, (last + 1) * d));
   let loss = NaN;
-  if (a.head) kernels.linearForward(a.head, a.final, { W: p['head.W_out'], b: c.headBias ? p['head.b_out'] : null }, { rows: 1, nin: d, nout: c.outDim });
+  if (a.head)
+    kernels.linearForward(
+      a.head,
+      a.final,
+      { W: p['head.W_out'], b: c.headBias ? p['head.b_out'] : null },
+      { rows: 1, nin: d, nout: c.outDim },
+    );
   if (a.probs) {
     kernels.softmaxForward(a.probs, a.head!, { rows: 1, n: c.outDim });
     if (typeof ex.target === 'number') loss = crossEntropyForward(a.probs, ex.target);
@@ -150,17 +167,28 @@ export function backward(c: ModelConfig, p: Params, f: Forward, grads: Params, o
   else kernels.mseBackward(g.head!, f.head!, f.example.target as number[], { factor: c.mseFactor, scale });
   kernels.linearBackward(
     { dX: g.final, dW: grads['head.W_out'], db: c.headBias ? grads['head.b_out'] : null, dY: g.head! },
-    f.final, p['head.W_out'], { rows: 1, nin: d, nout: c.outDim });
+    f.final,
+    p['head.W_out'],
+    { rows: 1, nin: d, nout: c.outDim },
+  );
   g.blocks[c.layers - 1].out.set(g.final, kernels.predictionPosition(T) * d);
   // blocks, last to first
   for (let l = c.layers - 1; l >= 0; l--) {
     blockBackward(
       { x: blockInput(g, l), w: blockWeights(grads, c, l), a: g.blocks[l] },
-      { x: blockInput(f, l), w: blockWeights(p, c, l), a: f.blocks[l] }, s, kernels);
+      { x: blockInput(f, l), w: blockWeights(p, c, l), a: f.blocks[l] },
+      s,
+      kernels,
+    );
   }
   // embedding
   if (c.input === 'tokens') kernels.embeddingBackward(grads['embedding.E'], g.X, f.example.tokens!, d);
-  else kernels.linearBackward({ dX: null, dW: grads['input.W_in'], db: grads['input.b_in'], dY: g.X }, f.inputs!, p['input.W_in'], { rows: T, nin: c.inDim, nout: d });
+  else
+    kernels.linearBackward({ dX: null, dW: grads['input.W_in'], db: grads['input.b_in'], dY: g.X }, f.inputs!, p['input.W_in'], {
+      rows: T,
+      nin: c.inDim,
+      nout: d,
+    });
   return traceGrads ? gradTrace(c, T, g) : {};
 }
 

@@ -5,16 +5,36 @@ import { mulberry32, normal } from './prng.js';
 
 describe('parameters', () => {
   it('counts what the Stage 10 model allocates: embeddings, 2 × (W_Q,W_K,W_V,W_O + FFN with biases + 2 layer norms), output weights and bias', () => {
-    const V = 20, d = 64, ff = 256, L = 2;
+    const V = 20,
+      d = 64,
+      ff = 256,
+      L = 2;
     const perBlock = 4 * d * d + (d * ff + ff + ff * d + d) + 2 * (2 * d);
     expect(countParams(STAGE10_CONFIG)).toBe(V * d + L * perBlock + (d * V + V));
     expect(countParams(STAGE10_CONFIG)).toBe(102036);
   });
 
-  it('drops the parts a config switches off (the book\'s 2×2 model: E, W_Q, W_K, W_V, and a 2×4 W_O)', () => {
-    const book = makeConfig({ vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: 'none', attnProjection: false, attnResidual: false, layerNorm: false, outDim: 4, headBias: false });
+  it("drops the parts a config switches off (the book's 2×2 model: E, W_Q, W_K, W_V, and a 2×4 W_O)", () => {
+    const book = makeConfig({
+      vocab: 4,
+      dModel: 2,
+      heads: 1,
+      dFF: 0,
+      layers: 1,
+      seqLen: 2,
+      positional: 'none',
+      attnProjection: false,
+      attnResidual: false,
+      layerNorm: false,
+      outDim: 4,
+      headBias: false,
+    });
     expect(paramSpecs(book).map((s) => `${s.name}:${s.shape.join('x')}`)).toEqual([
-      'embedding.E:4x2', 'blocks.0.attn.W_Q:2x2', 'blocks.0.attn.W_K:2x2', 'blocks.0.attn.W_V:2x2', 'head.W_out:2x4',
+      'embedding.E:4x2',
+      'blocks.0.attn.W_Q:2x2',
+      'blocks.0.attn.W_K:2x2',
+      'blocks.0.attn.W_V:2x2',
+      'head.W_out:2x4',
     ]);
   });
 
@@ -30,24 +50,69 @@ describe('parameters', () => {
 
   it('the Stage 10 configuration is the model the seed describes, with the conventions of spec/conventions.md', () => {
     expect(STAGE10_CONFIG).toEqual({
-      vocab: 20, dModel: 64, heads: 4, dFF: 256, layers: 2, seqLen: 8, causal: false, positional: 'sinusoidal', input: 'tokens', inDim: 0,
-      attnProjection: true, attnResidual: true, ffnResidual: true, layerNorm: true, ffnBias: true, lnEps: 1e-5, head: 'classification',
-      outDim: 20, headBias: true, mseFactor: 0.5,
+      vocab: 20,
+      dModel: 64,
+      heads: 4,
+      dFF: 256,
+      layers: 2,
+      seqLen: 8,
+      causal: false,
+      positional: 'sinusoidal',
+      input: 'tokens',
+      inDim: 0,
+      attnProjection: true,
+      attnResidual: true,
+      ffnResidual: true,
+      layerNorm: true,
+      ffnBias: true,
+      lnEps: 1e-5,
+      head: 'classification',
+      outDim: 20,
+      headBias: true,
+      mseFactor: 0.5,
     });
   });
 
   it('lays out continuous input and a regression head: W_in [inDim×d] and b_in, no embedding; no head at all for head none', () => {
-    const c = makeConfig({ input: 'continuous', inDim: 3, dModel: 4, heads: 1, dFF: 0, layers: 1, layerNorm: false, head: 'regression', outDim: 2 });
+    const c = makeConfig({
+      input: 'continuous',
+      inDim: 3,
+      dModel: 4,
+      heads: 1,
+      dFF: 0,
+      layers: 1,
+      layerNorm: false,
+      head: 'regression',
+      outDim: 2,
+    });
     expect(paramSpecs(c).map((s) => `${s.name}:${s.shape.join('x')}:${s.init}`)).toEqual([
-      'input.W_in:3x4:xavier', 'input.b_in:4:zeros', 'blocks.0.attn.W_Q:4x4:xavier', 'blocks.0.attn.W_K:4x4:xavier', 'blocks.0.attn.W_V:4x4:xavier',
-      'blocks.0.attn.W_O:4x4:xavier', 'head.W_out:4x2:xavier', 'head.b_out:2:zeros',
+      'input.W_in:3x4:xavier',
+      'input.b_in:4:zeros',
+      'blocks.0.attn.W_Q:4x4:xavier',
+      'blocks.0.attn.W_K:4x4:xavier',
+      'blocks.0.attn.W_V:4x4:xavier',
+      'blocks.0.attn.W_O:4x4:xavier',
+      'head.W_out:4x2:xavier',
+      'head.b_out:2:zeros',
     ]);
     expect(paramSpecs(makeConfig({ head: 'none' })).some((s) => s.name.startsWith('head.'))).toBe(false);
     const full = paramSpecs(makeConfig({ layers: 1 })).map((s) => `${s.name}:${s.init}`);
     expect(full).toEqual([
-      'embedding.E:normal', 'blocks.0.attn.W_Q:xavier', 'blocks.0.attn.W_K:xavier', 'blocks.0.attn.W_V:xavier', 'blocks.0.attn.W_O:xavier',
-      'blocks.0.ln1.gamma:ones', 'blocks.0.ln1.beta:zeros', 'blocks.0.ffn.W_1:xavier', 'blocks.0.ffn.b_1:zeros', 'blocks.0.ffn.W_2:xavier',
-      'blocks.0.ffn.b_2:zeros', 'blocks.0.ln2.gamma:ones', 'blocks.0.ln2.beta:zeros', 'head.W_out:xavier', 'head.b_out:zeros',
+      'embedding.E:normal',
+      'blocks.0.attn.W_Q:xavier',
+      'blocks.0.attn.W_K:xavier',
+      'blocks.0.attn.W_V:xavier',
+      'blocks.0.attn.W_O:xavier',
+      'blocks.0.ln1.gamma:ones',
+      'blocks.0.ln1.beta:zeros',
+      'blocks.0.ffn.W_1:xavier',
+      'blocks.0.ffn.b_1:zeros',
+      'blocks.0.ffn.W_2:xavier',
+      'blocks.0.ffn.b_2:zeros',
+      'blocks.0.ln2.gamma:ones',
+      'blocks.0.ln2.beta:zeros',
+      'head.W_out:xavier',
+      'head.b_out:zeros',
     ]);
   });
 
@@ -61,7 +126,11 @@ describe('parameters', () => {
     expect(Math.abs(e.mean)).toBeLessThan(0.1);
     expect(e.std).toBeGreaterThan(0.9);
     expect(e.std).toBeLessThan(1.1);
-    for (const [name, fanIn, fanOut] of [['blocks.0.ffn.W_1', 64, 256], ['blocks.1.attn.W_V', 64, 64], ['head.W_out', 64, 20]] as const) {
+    for (const [name, fanIn, fanOut] of [
+      ['blocks.0.ffn.W_1', 64, 256],
+      ['blocks.1.attn.W_V', 64, 64],
+      ['head.W_out', 64, 20],
+    ] as const) {
       const s = stats(p[name]);
       expect(s.std / Math.sqrt(2 / (fanIn + fanOut)), name).toBeGreaterThan(0.93);
       expect(s.std / Math.sqrt(2 / (fanIn + fanOut)), name).toBeLessThan(1.07);

@@ -5,7 +5,7 @@ import { residualBackward, residualForward } from './residual.js';
 import { checkOp, dims, FD_TOLERANCE, PROPERTY, randomArray } from './testing/fd.js';
 
 describe('ReLU', () => {
-  it('zeroes the gradient where z ≤ 0, including z = 0 exactly (ReLU\'(0) = 0)', () => {
+  it("zeroes the gradient where z ≤ 0, including z = 0 exactly (ReLU'(0) = 0)", () => {
     const z = Float64Array.of(-1.5, 2.3, 0.0, -0.7, 1.8);
     const y = new Float64Array(5);
     reluForward(y, z, 5);

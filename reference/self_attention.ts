@@ -1,4 +1,10 @@
-import { allocAttentionActivations, attentionBackward, attentionForward, type AttentionActivations, type AttentionShape } from './attention.js';
+import {
+  allocAttentionActivations,
+  attentionBackward,
+  attentionForward,
+  type AttentionActivations,
+  type AttentionShape,
+} from './attention.js';
 import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
 import type { LinearShape } from './linear.js';
 import type { LayerTensors } from './tensor.js';
@@ -27,7 +33,11 @@ const projectionShape = ({ T, d }: AttentionShape): LinearShape => ({ rows: T, n
 
 /** Q = X W_Q, K = X W_K, V = X W_V;  context = Attention(Q, K, V);  out = context W_O   (X [T x d]) */
 export function selfAttentionForward(
-  a: SelfAttentionActivations, X: Float64Array, w: SelfAttentionWeights, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS,
+  a: SelfAttentionActivations,
+  X: Float64Array,
+  w: SelfAttentionWeights,
+  s: AttentionShape,
+  kernels: Kernels = REFERENCE_KERNELS,
 ): void {
   const p = projectionShape(s);
   kernels.linearForward(a.Q, X, { W: w.W_Q, b: null }, p);
@@ -37,7 +47,11 @@ export function selfAttentionForward(
   if (w.W_O) kernels.linearForward(a.out, a.context, { W: w.W_O, b: null }, p);
 }
 
-export type SelfAttentionTensors<X extends Float64Array | null = Float64Array> = LayerTensors<SelfAttentionWeights, SelfAttentionActivations, X>;
+export type SelfAttentionTensors<X extends Float64Array | null = Float64Array> = LayerTensors<
+  SelfAttentionWeights,
+  SelfAttentionActivations,
+  X
+>;
 
 /**
  * From g.a.out:  dcontext = dout W_Oᵀ (dW_O);  attention backward to dQ, dK, dV;  dW_Q = Xᵀ dQ (likewise K, V);
@@ -45,14 +59,23 @@ export type SelfAttentionTensors<X extends Float64Array | null = Float64Array> =
  * g.x may be null (the weight gradients alone).
  */
 export function selfAttentionBackward(
-  g: SelfAttentionTensors<Float64Array | null>, f: SelfAttentionTensors, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS,
+  g: SelfAttentionTensors<Float64Array | null>,
+  f: SelfAttentionTensors,
+  s: AttentionShape,
+  kernels: Kernels = REFERENCE_KERNELS,
 ): void {
   const { T, d } = s;
   const p = projectionShape(s);
   const { w, a } = f;
   if (w.W_O) kernels.linearBackward({ dX: g.a.context, dW: g.w.W_O, db: null, dY: g.a.out }, a.context, w.W_O, p);
   attentionBackward(g.a, a, s, kernels);
-  const paths = ([[g.a.Q, w.W_Q, g.w.W_Q], [g.a.K, w.W_K, g.w.W_K], [g.a.V, w.W_V, g.w.W_V]] as const).map(([dP, W, dW]) => {
+  const paths = (
+    [
+      [g.a.Q, w.W_Q, g.w.W_Q],
+      [g.a.K, w.W_K, g.w.W_K],
+      [g.a.V, w.W_V, g.w.W_V],
+    ] as const
+  ).map(([dP, W, dW]) => {
     const dXp = new Float64Array(T * d);
     kernels.linearBackward({ dX: g.x ? dXp : null, dW, db: null, dY: dP }, f.x, W, p);
     return dXp;

@@ -5,8 +5,19 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createTfjsTrainer, tfjsAttention, tfjsCrossEntropy, tfjsEmbedding, tfjsForward, tfjsLayerNorm, tfjsLinear,
-  tfjsLossAndGrads, tfjsMatmul, tfjsMse, tfjsPositions, tfjsRelu, tfjsSoftmax,
+  createTfjsTrainer,
+  tfjsAttention,
+  tfjsCrossEntropy,
+  tfjsEmbedding,
+  tfjsForward,
+  tfjsLayerNorm,
+  tfjsLinear,
+  tfjsLossAndGrads,
+  tfjsMatmul,
+  tfjsMse,
+  tfjsPositions,
+  tfjsRelu,
+  tfjsSoftmax,
 } from '../examples/tfjs/model.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { allocAttentionActivations, attentionBackward, attentionForward } from './attention.js';
@@ -166,7 +177,7 @@ describe('ops: reference vs TF.js', () => {
     );
   });
 
-  it('relu: y and dz, with ReLU\'(0) = 0 on exact zeros', () => {
+  it("relu: y and dz, with ReLU'(0) = 0 on exact zeros", () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(-2, -0.5, 0, 0.25, 3), { minLength: 1, maxLength: 24 }), seedArb, (vals, seed) => {
         const z = Float64Array.from(vals);
@@ -214,7 +225,8 @@ describe('ops: reference vs TF.js', () => {
         }
         // the causal mask hides keys j > i with weight exactly 0
         if (causal) {
-          for (let h = 0; h < heads; h++) for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) expect(t.weights[(h * T + i) * T + j]).toBe(0);
+          for (let h = 0; h < heads; h++)
+            for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) expect(t.weights[(h * T + i) * T + j]).toBe(0);
         }
       }),
       RUNS,
@@ -222,7 +234,12 @@ describe('ops: reference vs TF.js', () => {
   });
 
   it('sinusoidal positions', () => {
-    for (const [T, d] of [[1, 2], [6, 16], [8, 64], [5, 10]]) {
+    for (const [T, d] of [
+      [1, 2],
+      [6, 16],
+      [8, 64],
+      [5, 10],
+    ]) {
       const pe = new Float64Array(T * d);
       sinusoidalPositions(pe, T, d);
       expectClose('positions PE', pe, tfjsPositions(T, d));
@@ -274,16 +291,22 @@ describe('ops: reference vs TF.js', () => {
 
   it('mse with its factor: loss and dy', () => {
     fc.assert(
-      fc.property(dim(1, 6), seedArb, fc.constantFrom(0.5, 1, 2), fc.double({ min: 0.1, max: 2, noNaN: true }), (n, seed, factor, scale) => {
-        const y = rand(n, seed, 2);
-        const target = Array.from(rand(n, seed + 1, 2));
-        const loss = mseForward(y, target, factor);
-        const dy = new Float64Array(n);
-        mseBackward(dy, y, target, { factor, scale });
-        const t = tfjsMse(y, target, n, factor, scale);
-        expectClose('mse loss', [loss], [t.loss]);
-        expectClose('mse dy', dy, t.dy);
-      }),
+      fc.property(
+        dim(1, 6),
+        seedArb,
+        fc.constantFrom(0.5, 1, 2),
+        fc.double({ min: 0.1, max: 2, noNaN: true }),
+        (n, seed, factor, scale) => {
+          const y = rand(n, seed, 2);
+          const target = Array.from(rand(n, seed + 1, 2));
+          const loss = mseForward(y, target, factor);
+          const dy = new Float64Array(n);
+          mseBackward(dy, y, target, { factor, scale });
+          const t = tfjsMse(y, target, n, factor, scale);
+          expectClose('mse loss', [loss], [t.loss]);
+          expectClose('mse dy', dy, t.dy);
+        },
+      ),
       RUNS,
     );
   });
@@ -336,10 +359,13 @@ function compareModel(c: ModelConfig, seed: number, batch: Example[]): void {
 }
 
 describe('full model: reference vs TF.js on the same weights', () => {
-  it.each([false, true])('2 blocks, 4 heads, classification, causal=%s: loss, probs, Q/K/V, weights, block outputs and every gradient', (causal) => {
-    const c = makeConfig({ ...SMALL, causal, outDim: 12 });
-    compareModel(c, 11, TOKEN_BATCH);
-  });
+  it.each([false, true])(
+    '2 blocks, 4 heads, classification, causal=%s: loss, probs, Q/K/V, weights, block outputs and every gradient',
+    (causal) => {
+      const c = makeConfig({ ...SMALL, causal, outDim: 12 });
+      compareModel(c, 11, TOKEN_BATCH);
+    },
+  );
 
   it.each([false, true])('2 blocks, 4 heads, regression head on continuous input, causal=%s', (causal) => {
     const c = makeConfig({ ...SMALL, causal, input: 'continuous', inDim: 3, head: 'regression', outDim: 2, mseFactor: 0.5 });
@@ -376,7 +402,14 @@ describe('full model: reference vs TF.js on the same weights', () => {
     fc.assert(
       fc.property(flags, seedArb, (f, seed) => {
         const regression = f.head === 'regression';
-        const c = makeConfig({ vocab: 7, dModel: 8, seqLen: 5, ...f, outDim: regression ? 2 : 5, ...(regression ? { input: 'continuous', inDim: 2 } : {}) });
+        const c = makeConfig({
+          vocab: 7,
+          dModel: 8,
+          seqLen: 5,
+          ...f,
+          outDim: regression ? 2 : 5,
+          ...(regression ? { input: 'continuous', inDim: 2 } : {}),
+        });
         const r = mulberry32(seed);
         const batch: Example[] = regression
           ? continuousBatch(2, 4, 2, 2, seed)

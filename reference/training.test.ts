@@ -21,7 +21,8 @@ describe('batches', () => {
     const parts = batch.map((ex) => batchGradients(c, p, [ex]));
     expect(whole.loss).toBeCloseTo(parts.reduce((s, r) => s + r.loss, 0) / 3, 14);
     for (const [name, g] of Object.entries(whole.grads))
-      for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo((parts[0].grads[name][i] + parts[1].grads[name][i] + parts[2].grads[name][i]) / 3, 14);
+      for (let i = 0; i < g.length; i++)
+        expect(g[i]).toBeCloseTo((parts[0].grads[name][i] + parts[1].grads[name][i] + parts[2].grads[name][i]) / 3, 14);
   });
 
   it('traced runs give each example its own (unaveraged) parameter gradient', () => {
@@ -58,7 +59,7 @@ describe('optimizers', () => {
     expect(p.w[0]).toBeCloseTo(0.5 + (0.01 * 0.1) / (0.1 + 1e-8), 15);
   });
 
-  it('Adam\'s second step uses both moments with bias correction 1 − βᵗ for t = 2', () => {
+  it("Adam's second step uses both moments with bias correction 1 − βᵗ for t = 2", () => {
     const p = one(0);
     const s = adamInit();
     const h = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -103,7 +104,9 @@ describe('a training step', () => {
   });
 
   it('rejects an unknown trainable parameter name', () => {
-    expect(() => trainStep(c, initParams(c, 1), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { trainable: ['nope'] })).toThrow(/unknown parameter nope/);
+    expect(() => trainStep(c, initParams(c, 1), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { trainable: ['nope'] })).toThrow(
+      /unknown parameter nope/,
+    );
   });
 });
 
@@ -120,7 +123,9 @@ describe('what batchGradients and trainStep return', () => {
       g.forEach((x, i) => expect(Math.abs(traced.grads[name][i] - x), `${name}[${i}]`).toBeLessThanOrEqual(1e-14 * scale));
     }
     expect(trainStep(c, cloneParams(p), batch, createOptimizer({ kind: 'sgd', lr: 0.1 })).gradTraces).toEqual([]);
-    expect(trainStep(c, cloneParams(p), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { traceGrads: true }).gradTraces).toHaveLength(batch.length);
+    expect(trainStep(c, cloneParams(p), batch, createOptimizer({ kind: 'sgd', lr: 0.1 }), { traceGrads: true }).gradTraces).toHaveLength(
+      batch.length,
+    );
   });
 
   it('createOptimizer: sgd is W ← W − lr·g, momentum keeps its velocity across steps', () => {
@@ -144,10 +149,14 @@ describe('what batchGradients and trainStep return', () => {
 });
 
 describe('the optimizer runs of the single-op fixtures', () => {
-  it('optimizerTrajectory: the weights after each step, one step per |w| gradient values, the optimizer\'s state kept', () => {
+  it("optimizerTrajectory: the weights after each step, one step per |w| gradient values, the optimizer's state kept", () => {
     const w0 = Float64Array.of(1, -2);
     const grads = Float64Array.of(0.5, 0.25, -1, 2, 0, 0.5);
-    for (const spec of [{ kind: 'sgd', lr: 0.1 }, { kind: 'momentum', lr: 0.1, beta: 0.9 }, { kind: 'adam', lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6 }] as const) {
+    for (const spec of [
+      { kind: 'sgd', lr: 0.1 },
+      { kind: 'momentum', lr: 0.1, beta: 0.9 },
+      { kind: 'adam', lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6 },
+    ] as const) {
       const ws = optimizerTrajectory(spec, w0, grads);
       expect(ws).toHaveLength(3);
       const opt = createOptimizer(spec);
@@ -158,27 +167,39 @@ describe('the optimizer runs of the single-op fixtures', () => {
       }
     }
     expect(Array.from(w0)).toEqual([1, -2]); // the start is not moved
-    expect(Array.from(optimizerTrajectory({ kind: 'sgd', lr: 0.5 }, Float64Array.of(1), Float64Array.of(2, 2)).flatMap((w) => Array.from(w)))).toEqual([0, -1]);
+    expect(
+      Array.from(optimizerTrajectory({ kind: 'sgd', lr: 0.5 }, Float64Array.of(1), Float64Array.of(2, 2)).flatMap((w) => Array.from(w))),
+    ).toEqual([0, -1]);
     expect(optimizerTrajectory({ kind: 'sgd', lr: 0.5 }, Float64Array.of(1), new Float64Array(0))).toEqual([]);
   });
 
   it('optimizerTrajectory uses the kernel table it is given', () => {
-    const doubled = { ...REFERENCE_KERNELS, sgdStep: (p: Record<string, Float64Array>, g: Record<string, Float64Array>, names: readonly string[], o: { lr: number }) => sgdStep(p, g, names, { lr: 2 * o.lr }) };
+    const doubled = {
+      ...REFERENCE_KERNELS,
+      sgdStep: (p: Record<string, Float64Array>, g: Record<string, Float64Array>, names: readonly string[], o: { lr: number }) =>
+        sgdStep(p, g, names, { lr: 2 * o.lr }),
+    };
     expect(Array.from(optimizerTrajectory({ kind: 'sgd', lr: 0.25 }, Float64Array.of(1), Float64Array.of(1), doubled)[0])).toEqual([0.5]);
   });
 
   it('gdQuadratic: w ← w − lr·(w − center), the minimum of ½(w − center)² approached geometrically', () => {
     fc.assert(
-      fc.property(fc.double({ min: -10, max: 10, noNaN: true }), fc.double({ min: -10, max: 10, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 0, max: 20 }), (w, center, lr, steps) => {
-        const ws = gdQuadratic({ w, center, lr, steps });
-        expect(ws).toHaveLength(steps);
-        let x = w;
-        for (let s = 0; s < steps; s++) {
-          x -= lr * (x - center);
-          expect(ws[s]).toBe(x);
-          expect(Math.abs(ws[s] - center)).toBeLessThanOrEqual(Math.abs(w - center) + 1e-12);
-        }
-      }),
+      fc.property(
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 20 }),
+        (w, center, lr, steps) => {
+          const ws = gdQuadratic({ w, center, lr, steps });
+          expect(ws).toHaveLength(steps);
+          let x = w;
+          for (let s = 0; s < steps; s++) {
+            x -= lr * (x - center);
+            expect(ws[s]).toBe(x);
+            expect(Math.abs(ws[s] - center)).toBeLessThanOrEqual(Math.abs(w - center) + 1e-12);
+          }
+        },
+      ),
       PROPERTY,
     );
     expect(gdQuadratic({ w: 0, center: 4, lr: 0.5, steps: 3 })).toEqual([2, 3, 3.5]);

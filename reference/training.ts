@@ -20,7 +20,8 @@ export interface Optimizer {
 }
 
 export function createOptimizer(spec: OptimizerSpec, kernels: Kernels = REFERENCE_KERNELS): Optimizer {
-  if (!['sgd', 'momentum', 'adam'].includes(spec.kind)) throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
+  if (!['sgd', 'momentum', 'adam'].includes(spec.kind))
+    throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
   const o: Optimizer = {
     spec,
     velocity: {},
@@ -28,7 +29,12 @@ export function createOptimizer(spec: OptimizerSpec, kernels: Kernels = REFERENC
     step(params, grads, names) {
       if (spec.kind === 'sgd') kernels.sgdStep(params, grads, names, { lr: spec.lr });
       else if (spec.kind === 'momentum') kernels.momentumStep(params, grads, names, { lr: spec.lr, beta: spec.beta, velocity: o.velocity });
-      else kernels.adamStep(params, grads, names, { state: o.adam, hyper: { ...ADAM_DEFAULTS, ...definedOnly(spec) }, correction: kernels.adamBiasCorrection });
+      else
+        kernels.adamStep(params, grads, names, {
+          state: o.adam,
+          hyper: { ...ADAM_DEFAULTS, ...definedOnly(spec) },
+          correction: kernels.adamBiasCorrection,
+        });
     },
   };
   return o;
@@ -116,7 +122,12 @@ export function trainStep(c: ModelConfig, params: Params, examples: Example[], o
  * An optimizer fed given gradients: from w0 [n], one step per n values of `grads` (steps × n, step by step).
  * Returns the weights after each step.
  */
-export function optimizerTrajectory(spec: OptimizerSpec, w0: Float64Array, grads: Float64Array, kernels: Kernels = REFERENCE_KERNELS): Float64Array[] {
+export function optimizerTrajectory(
+  spec: OptimizerSpec,
+  w0: Float64Array,
+  grads: Float64Array,
+  kernels: Kernels = REFERENCE_KERNELS,
+): Float64Array[] {
   const n = w0.length;
   const opt = createOptimizer(spec, kernels);
   const p = { w: Float64Array.from(w0) };

@@ -18,7 +18,9 @@ describe('makeConfig', () => {
 
   it.each(['vocab', 'dModel', 'heads', 'layers', 'seqLen', 'outDim'] as const)('%s must be a positive integer', (k) => {
     for (const bad of [0, -2, 1.5, Number.NaN]) {
-      expect(() => makeConfig({ [k]: bad, ...(k === 'dModel' ? { heads: 1 } : {}) })).toThrow(`invalid model config: ${k} must be a positive integer (got ${bad})`);
+      expect(() => makeConfig({ [k]: bad, ...(k === 'dModel' ? { heads: 1 } : {}) })).toThrow(
+        `invalid model config: ${k} must be a positive integer (got ${bad})`,
+      );
     }
     expect(() => makeConfig({ [k]: 1, ...(k === 'dModel' || k === 'heads' ? { heads: 1, dModel: 2 } : {}) })).not.toThrow();
   });
@@ -44,16 +46,22 @@ describe('makeConfig', () => {
   });
 
   it('the choices and the switches take only their listed values', () => {
-    expect(() => makeConfig({ positional: 'learned' as ModelConfig['positional'] })).toThrow('positional must be one of sinusoidal, none (got learned)');
+    expect(() => makeConfig({ positional: 'learned' as ModelConfig['positional'] })).toThrow(
+      'positional must be one of sinusoidal, none (got learned)',
+    );
     expect(() => makeConfig({ input: 'images' as ModelConfig['input'] })).toThrow('input must be one of tokens, continuous (got images)');
-    expect(() => makeConfig({ head: 'both' as ModelConfig['head'] })).toThrow('head must be one of classification, regression, none (got both)');
+    expect(() => makeConfig({ head: 'both' as ModelConfig['head'] })).toThrow(
+      'head must be one of classification, regression, none (got both)',
+    );
     for (const k of ['causal', 'attnProjection', 'attnResidual', 'ffnResidual', 'layerNorm', 'ffnBias', 'headBias'] as const) {
       expect(() => makeConfig({ [k]: 'yes' as unknown as boolean })).toThrow(`${k} must be true or false (got yes)`);
     }
   });
 
   it('lists every problem at once, separated by semicolons', () => {
-    expect(() => makeConfig({ vocab: 0, lnEps: 0 })).toThrow('invalid model config: vocab must be a positive integer (got 0); lnEps must be positive');
+    expect(() => makeConfig({ vocab: 0, lnEps: 0 })).toThrow(
+      'invalid model config: vocab must be a positive integer (got 0); lnEps must be positive',
+    );
   });
 });
 
@@ -69,7 +77,17 @@ describe('tensors', () => {
 describe('the model rejects examples and targets it cannot use', () => {
   const c = makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3, outDim: 5 });
   const p = initParams(c, 1);
-  const reg = makeConfig({ input: 'continuous', inDim: 2, head: 'regression', outDim: 2, dModel: 4, heads: 2, dFF: 4, layers: 1, seqLen: 3 });
+  const reg = makeConfig({
+    input: 'continuous',
+    inDim: 2,
+    head: 'regression',
+    outDim: 2,
+    dModel: 4,
+    heads: 2,
+    dFF: 4,
+    layers: 1,
+    seqLen: 3,
+  });
   const pr = initParams(reg, 1);
 
   it('needs a non-empty sequence of valid tokens or inputs of the right width', () => {
@@ -101,7 +119,9 @@ describe('the model rejects examples and targets it cannot use', () => {
       expect(() => backward(c, p, f, zerosLike(c))).toThrow('classification target must be a class index 0..4');
     }
     expect(() => forward(reg, pr, { inputs: [[1, 2]], target: [1] })).toThrow('regression target must be a list of 2 numbers');
-    expect(() => backward(reg, pr, forward(reg, pr, { inputs: [[1, 2]], target: 3 }), zerosLike(reg))).toThrow('regression target must be a list of 2 numbers');
+    expect(() => backward(reg, pr, forward(reg, pr, { inputs: [[1, 2]], target: 3 }), zerosLike(reg))).toThrow(
+      'regression target must be a list of 2 numbers',
+    );
     for (const target of [[1], [1, 2, 3]]) {
       const f = forward(reg, pr, { inputs: [[1, 2]] }); // forward alone would reject the target first
       f.example = { inputs: [[1, 2]], target };
@@ -109,7 +129,9 @@ describe('the model rejects examples and targets it cannot use', () => {
     }
     const none = makeConfig({ ...c, head: 'none' });
     const pn = initParams(none, 1);
-    expect(() => backward(none, pn, forward(none, pn, { tokens: [1] }), zerosLike(none))).toThrow('a model without a head has no loss to differentiate');
+    expect(() => backward(none, pn, forward(none, pn, { tokens: [1] }), zerosLike(none))).toThrow(
+      'a model without a head has no loss to differentiate',
+    );
     expect(forward(none, pn, { tokens: [1] }).trace['logits']).toBeUndefined();
   });
 });
@@ -119,6 +141,8 @@ describe('training rejects what it cannot train', () => {
 
   it('an empty batch, an unknown optimizer', () => {
     expect(() => batchGradients(c, initParams(c, 1), [])).toThrow('a batch needs at least one example');
-    expect(() => createOptimizer({ kind: 'rmsprop', lr: 1 } as unknown as OptimizerSpec)).toThrow("unknown optimizer 'rmsprop' (sgd, momentum, adam)");
+    expect(() => createOptimizer({ kind: 'rmsprop', lr: 1 } as unknown as OptimizerSpec)).toThrow(
+      "unknown optimizer 'rmsprop' (sgd, momentum, adam)",
+    );
   });
 });

@@ -78,7 +78,11 @@ class WorkerPool implements BatchEngine {
   private readonly waiting = new Map<number, { resolve: (r: ShardResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 
-  constructor(c: ModelConfig, init: Params, readonly threads: number) {
+  constructor(
+    c: ModelConfig,
+    init: Params,
+    readonly threads: number,
+  ) {
     const shared = sharedCopy(c, init);
     this.params = shared.params;
     this.flat = new Float64Array(flatSize(c));

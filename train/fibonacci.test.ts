@@ -27,7 +27,9 @@ describe('Fibonacci data', () => {
   });
 
   it('is the same stream for the same seed, and another for another seed', () => {
-    const a = sequenceStream(3), b = sequenceStream(3), c = sequenceStream(4);
+    const a = sequenceStream(3),
+      b = sequenceStream(3),
+      c = sequenceStream(4);
     const xs = Array.from({ length: 5 }, () => a().values);
     expect(Array.from({ length: 5 }, () => b().values)).toEqual(xs);
     expect(Array.from({ length: 5 }, () => c().values)).not.toEqual(xs);
@@ -57,7 +59,13 @@ describe('runFibonacci', () => {
 
   it('trains (the loss falls by more than half) and writes the log, the plots and the README', async () => {
     const lines: string[] = [];
-    const r = await runFibonacci({ steps: 300, seed: 1, outDir: dir, log: (l) => lines.push(l), command: 'npx tconf train fibonacci --steps 300' });
+    const r = await runFibonacci({
+      steps: 300,
+      seed: 1,
+      outDir: dir,
+      log: (l) => lines.push(l),
+      command: 'npx tconf train fibonacci --steps 300',
+    });
     expect(r.losses).toHaveLength(300);
     expect(mean(r.losses.slice(-20))).toBeLessThan(0.5 * mean(r.losses.slice(0, 20)));
     // even this short run beats predicting the last value
@@ -67,12 +75,14 @@ describe('runFibonacci', () => {
     expect(r.elapsedMs).toBeGreaterThan(0);
     expect(lines.some((l) => l.startsWith('held-out RMSE'))).toBe(true);
 
-    for (const f of ['fibonacci.json', 'fibonacci-loss.svg', 'fibonacci-attention.svg', 'README.md']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['fibonacci.json', 'fibonacci-loss.svg', 'fibonacci-attention.svg', 'README.md'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     const log = JSON.parse(readFileSync(join(dir, 'fibonacci.json'), 'utf8'));
     expect(log.command).toBe('npx tconf train fibonacci --steps 300');
     expect(log.recipe).toMatchObject({ steps: 300, seed: 1, model: { layers: 1, head: 'regression', mseFactor: 0.5 } });
     expect(log.heldOut.rmse).toBe(r.heldOut.rmse);
-    for (const f of ['fibonacci-loss.svg', 'fibonacci-attention.svg']) expect(XMLValidator.validate(readFileSync(join(dir, f), 'utf8')), f).toBe(true);
+    for (const f of ['fibonacci-loss.svg', 'fibonacci-attention.svg'])
+      expect(XMLValidator.validate(readFileSync(join(dir, f), 'utf8')), f).toBe(true);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(readme).toContain('`npx tconf train fibonacci --steps 300`');
     expect(readme).toContain(r.heldOut.rmse.toExponential(2));

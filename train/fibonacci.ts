@@ -69,7 +69,8 @@ export const RECIPE = {
     startingPair: 'x0, x1 uniform in [-1, 1] (independently)',
     recurrence: 'x[n+1] = x[n] + x[n-1]',
     lengths: { min: 3, max: 8, note: 'T uniform in 3..8; inputs x[0..T-1], target x[T]' },
-    scaling: 'each sequence divided by s = max |x[0..T-1]| (inputs in [-1, 1], target in [-2, 2]); errors are reported in these scaled units',
+    scaling:
+      'each sequence divided by s = max |x[0..T-1]| (inputs in [-1, 1], target in [-2, 2]); errors are reported in these scaled units',
     heldOut: 1000,
     heldOutCurveSubset: 200,
   },
@@ -148,7 +149,12 @@ export interface Evaluation {
 /** Held-out metrics of the model on a set of sequences. */
 export function evaluate(c: ModelConfig, p: Params, seqs: Sequence[]): Evaluation {
   if (seqs.length === 0) throw new Error('evaluate needs at least one sequence');
-  let se = 0, sp = 0, sg = 0, st = 0, loss = 0, uniform = 0;
+  let se = 0,
+    sp = 0,
+    sg = 0,
+    st = 0,
+    loss = 0,
+    uniform = 0;
   const H = c.heads;
   const massPerHead = new Array<number>(H).fill(0);
   const offSum = Array.from({ length: H }, () => new Array<number>(c.seqLen).fill(0));
@@ -193,7 +199,9 @@ export function evaluate(c: ModelConfig, p: Params, seqs: Sequence[]): Evaluatio
     targetRms,
     relativeRmse: rmse / targetRms,
     baselines: { persistence: rel(Math.sqrt(sp / n)), goldenRatio: rel(Math.sqrt(sg / n)) },
-    rmseByLength: Object.fromEntries(Object.entries(byLen).map(([T, v]) => [T, { n: v.n, rmse: Math.sqrt(v.se / v.n), goldenRatioRmse: Math.sqrt(v.sg / v.n) }])),
+    rmseByLength: Object.fromEntries(
+      Object.entries(byLen).map(([T, v]) => [T, { n: v.n, rmse: Math.sqrt(v.se / v.n), goldenRatioRmse: Math.sqrt(v.sg / v.n) }]),
+    ),
     attention: {
       massLastTwo: massPerHead.reduce((a, b) => a + b, 0) / (H * n),
       massLastTwoPerHead: massPerHead.map((m) => m / n),
@@ -257,7 +265,9 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
   const held = Array.from({ length: RECIPE.data.heldOut }, nextHeld);
   const heldSubset = held.slice(0, RECIPE.data.heldOutCurveSubset);
   const { batch, clip } = RECIPE.training;
-  log(`fibonacci: 1 GPT block (d_model ${c.dModel}, ${c.heads} heads, d_ff ${c.dFF}), ${countParams(c)} parameters; ${o.steps} steps of ${batch} sequences, seed ${o.seed}`);
+  log(
+    `fibonacci: 1 GPT block (d_model ${c.dModel}, ${c.heads} heads, d_ff ${c.dFF}), ${countParams(c)} parameters; ${o.steps} steps of ${batch} sequences, seed ${o.seed}`,
+  );
 
   const losses: number[] = [];
   const curve: FibonacciResult['curve'] = [];
@@ -282,7 +292,9 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
       accN = 0;
     }
     if (step % logEvery === 0 || step === o.steps) {
-      log(`step ${step}/${o.steps}  batch loss ${r.loss.toExponential(3)}  lr ${spec.lr.toExponential(2)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      log(
+        `step ${step}/${o.steps}  batch loss ${r.loss.toExponential(3)}  lr ${spec.lr.toExponential(2)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
     // Let the event loop breathe (a progress bar, a signal) every few hundred steps.
     if (step % 500 === 0) await new Promise((res) => setImmediate(res));
@@ -298,16 +310,30 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
     inputs: fib.slice(0, 8),
     target: fib[8],
     prediction: cf.head![0] * classicSeq.scale,
-    weights: Array.from({ length: c.heads }, (_, h) => Array.from({ length: T }, (_, i) => Array.from(W.subarray(h * T * T + i * T, h * T * T + (i + 1) * T)))),
+    weights: Array.from({ length: c.heads }, (_, h) =>
+      Array.from({ length: T }, (_, i) => Array.from(W.subarray(h * T * T + i * T, h * T * T + (i + 1) * T))),
+    ),
   };
   const elapsedMs = performance.now() - t0;
-  const result: FibonacciResult = { steps: o.steps, seed: o.seed, config: c, parameters: countParams(c), losses, curve, heldOut, classic, elapsedMs };
+  const result: FibonacciResult = {
+    steps: o.steps,
+    seed: o.seed,
+    config: c,
+    parameters: countParams(c),
+    losses,
+    curve,
+    heldOut,
+    classic,
+    elapsedMs,
+  };
   const a = heldOut.attention;
   log(
     `held-out RMSE ${heldOut.rmse.toExponential(3)} (${pct(heldOut.relativeRmse)} of the target RMS ${heldOut.targetRms.toFixed(3)}); ` +
       `baselines: persistence ${pct(heldOut.baselines.persistence.relativeRmse)}, golden ratio ${pct(heldOut.baselines.goldenRatio.relativeRmse)}`,
   );
-  log(`attention of the last position on the last two: ${pct(a.massLastTwo)} (uniform would give ${pct(a.uniformMassLastTwo)}); per head ${a.massLastTwoPerHead.map(pct).join(', ')}`);
+  log(
+    `attention of the last position on the last two: ${pct(a.massLastTwo)} (uniform would give ${pct(a.uniformMassLastTwo)}); per head ${a.massLastTwoPerHead.map(pct).join(', ')}`,
+  );
   log(`1 1 2 3 5 8 13 21 -> ${classic.prediction.toFixed(3)} (target 34); ${(elapsedMs / 1000).toFixed(1)} s`);
   if (o.outDir) writeOutputs(o.outDir, result, o.command ?? commandLine());
   return result;
@@ -333,7 +359,13 @@ function writeOutputs(dir: string, r: FibonacciResult, command: string): void {
   };
   writeFileSync(join(dir, 'fibonacci.json'), JSON.stringify(log, null, 1) + '\n');
 
-  const flat = (y: number, name: string) => ({ name, points: [[r.curve[0].step, y], [r.curve[r.curve.length - 1].step, y]] as Array<[number, number]> });
+  const flat = (y: number, name: string) => ({
+    name,
+    points: [
+      [r.curve[0].step, y],
+      [r.curve[r.curve.length - 1].step, y],
+    ] as Array<[number, number]>,
+  });
   writeFileSync(
     join(dir, 'fibonacci-loss.svg'),
     lineChart({
@@ -342,8 +374,14 @@ function writeOutputs(dir: string, r: FibonacciResult, command: string): void {
       yLabel: 'loss',
       logY: true,
       series: [
-        { name: `train (mean per ${r.curve.length > 1 ? r.curve[1].step - r.curve[0].step : 1} steps)`, points: r.curve.map((p) => [p.step, p.trainLoss]) },
-        { name: `held-out (${RECIPE.data.heldOutCurveSubset} seq.)`, points: r.curve.filter((p) => p.heldOutLoss !== undefined).map((p) => [p.step, p.heldOutLoss!]) },
+        {
+          name: `train (mean per ${r.curve.length > 1 ? r.curve[1].step - r.curve[0].step : 1} steps)`,
+          points: r.curve.map((p) => [p.step, p.trainLoss]),
+        },
+        {
+          name: `held-out (${RECIPE.data.heldOutCurveSubset} seq.)`,
+          points: r.curve.filter((p) => p.heldOutLoss !== undefined).map((p) => [p.step, p.heldOutLoss!]),
+        },
         flat(0.5 * h.baselines.goldenRatio.rmse ** 2, 'baseline ŷ = φ·x[T-1]'),
         flat(0.5 * h.baselines.persistence.rmse ** 2, 'baseline ŷ = x[T-1]'),
       ],
@@ -380,7 +418,10 @@ function readme(r: FibonacciResult, command: string): string {
     .map(([T, v]) => `| ${T} | ${v.n} | ${e(v.rmse)} | ${e(v.goldenRatioRmse)} |`)
     .join('\n');
   const offsets = a.byOffset
-    .map((v, k) => `| ${k} (x[T-${k + 1}]) | ${a.byOffsetPerHead.map((row) => row[k].toFixed(3)).join(' | ')} | ${v.toFixed(3)} | ${a.uniformByOffset[k].toFixed(3)} |`)
+    .map(
+      (v, k) =>
+        `| ${k} (x[T-${k + 1}]) | ${a.byOffsetPerHead.map((row) => row[k].toFixed(3)).join(' | ')} | ${v.toFixed(3)} | ${a.uniformByOffset[k].toFixed(3)} |`,
+    )
     .join('\n');
   const heads = a.massLastTwoPerHead.map((_, i) => `head ${i}`);
   const first = r.losses.slice(0, 20);

@@ -13,11 +13,13 @@ describe('the operations task', () => {
     const ids = Object.values(OPERATIONS).map((o) => o.id);
     expect(new Set(ids).size).toBe(5);
     for (const op of Object.keys(OPERATIONS) as (keyof typeof OPERATIONS)[]) {
-      for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b += 3) for (let c = 0; c < 10; c += 7) {
-        const ex = encode(op, a, b, c);
-        expect(ex.tokens.every((t) => t >= 0 && t < VOCAB)).toBe(true);
-        expect(tokenName(ex.target)).toMatch(/^\d$/);
-      }
+      for (let a = 0; a < 10; a++)
+        for (let b = 0; b < 10; b += 3)
+          for (let c = 0; c < 10; c += 7) {
+            const ex = encode(op, a, b, c);
+            expect(ex.tokens.every((t) => t >= 0 && t < VOCAB)).toBe(true);
+            expect(tokenName(ex.target)).toMatch(/^\d$/);
+          }
     }
     expect(encode('Median', 7, 2, 5).target - 2).toBe(5);
     expect(encode('Min', 7, 2, 5).target - 2).toBe(2);

@@ -69,7 +69,8 @@ export function shuffle<T>(xs: T[], random: () => number): T[] {
  * `validationFraction` go to validation. No sequence is in both sets.
  */
 export function opsDataset(seed: number, validationFraction = 0.2): OpsDataset {
-  if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1) (got ${validationFraction})`);
+  if (!(validationFraction > 0 && validationFraction < 1))
+    throw new Error(`validationFraction must be in (0, 1) (got ${validationFraction})`);
   const all: OpsExample[] = [];
   for (const op of Object.keys(OPERATIONS) as OperationName[]) {
     for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b++) for (let c = 0; c < 10; c++) all.push(encode(op, a, b, c));

@@ -12,7 +12,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('tconf train ops, short', () => {
   let r: OpsTrainResult;
   it('trains the Stage 10 model on the operations task over 2 workers, and the loss falls', async () => {
-    r = await trainOps({ epochs: 3, seeds: [1], threads: 2, trainLimit: 320, validationLimit: 96, profileEpochs: [0], outDir: dir, stopAt: 1.01 });
+    r = await trainOps({
+      epochs: 3,
+      seeds: [1],
+      threads: 2,
+      trainLimit: 320,
+      validationLimit: 96,
+      profileEpochs: [0],
+      outDir: dir,
+      stopAt: 1.01,
+    });
     expect(r.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
     const [first, last] = [r.epochs[0], r.epochs[3]];
     expect(last.trainLoss).toBeLessThan(0.6 * first.trainLoss);
@@ -24,7 +33,8 @@ describe('tconf train ops, short', () => {
   it('measures the gradient profile and the ReLU sparsity it records', () => {
     const p = r.profiles[0];
     expect(p.epoch).toBe(0);
-    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings'] as const) expect(p[k]).toBeGreaterThan(0);
+    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings'] as const)
+      expect(p[k]).toBeGreaterThan(0);
     for (const z of p.reluZeroFraction) expect(z).toBeGreaterThan(0.2), expect(z).toBeLessThan(0.8);
   });
 
@@ -46,7 +56,16 @@ describe('tconf train ops, short', () => {
 describe('tconf train ops over several seeds', () => {
   it('keeps every run, and gives each figure as its range over them', async () => {
     const out = join(dir, 'seeds');
-    const r = await trainOps({ epochs: 1, seeds: [3, 4], threads: 1, trainLimit: 32, validationLimit: 32, profileEpochs: [0, 1], outDir: out, stopAt: 1.01 });
+    const r = await trainOps({
+      epochs: 1,
+      seeds: [3, 4],
+      threads: 1,
+      trainLimit: 32,
+      validationLimit: 32,
+      profileEpochs: [0, 1],
+      outDir: out,
+      stopAt: 1.01,
+    });
     expect(r.runs.map((run) => run.seed)).toEqual([3, 4]);
     expect(r.seed).toBe(3);
     expect(r.epochs).toEqual(r.runs[0].epochs);
@@ -58,6 +77,8 @@ describe('tconf train ops over several seeds', () => {
     const log = JSON.parse(readFileSync(join(out, 'ops.json'), 'utf8'));
     expect(log.seeds).toEqual([3, 4]);
     expect(log.range.final.trainLoss).toEqual(range.final.trainLoss);
-    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/\*\*Over seeds 3, 4\*\*[^]*\| final train loss \| [0-9.]+ – [0-9.]+ \|/);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(
+      /\*\*Over seeds 3, 4\*\*[\s\S]*\| final train loss \| [0-9.]+ – [0-9.]+ \|/,
+    );
   }, 120_000);
 });

@@ -142,7 +142,8 @@ export async function trainOps(o: OpsTrainOptions): Promise<OpsTrainResult> {
   const t0 = performance.now();
   for (const [k, seed] of o.seeds.entries()) {
     const log = o.log && o.seeds.length > 1 ? (line: string) => o.log?.(`seed ${seed}  ${line}`) : o.log;
-    const onBatch = o.onBatch && ((done: number, total: number, loss: number) => o.onBatch?.(k * total + done, o.seeds.length * total, loss));
+    const onBatch =
+      o.onBatch && ((done: number, total: number, loss: number) => o.onBatch?.(k * total + done, o.seeds.length * total, loss));
     const r = await trainSeed({ ...o, log, onBatch }, seed);
     first ??= r;
     runs.push({ seed, epochs: r.epochs, profiles: r.profiles, reached99: r.reached99, final: r.final, elapsedMs: r.elapsedMs });
@@ -199,11 +200,21 @@ async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrai
     };
     const record = (e: EpochRecord) => {
       epochs.push(e);
-      log(`epoch ${String(e.epoch).padStart(3)}  train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(2)}%  validation loss ${e.validationLoss.toFixed(4)} acc ${(100 * e.validationAccuracy).toFixed(2)}%  (${(e.elapsedMs / 1000).toFixed(1)} s)`);
+      log(
+        `epoch ${String(e.epoch).padStart(3)}  train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(2)}%  validation loss ${e.validationLoss.toFixed(4)} acc ${(100 * e.validationAccuracy).toFixed(2)}%  (${(e.elapsedMs / 1000).toFixed(1)} s)`,
+      );
       if (!reached99 && e.validationAccuracy >= 0.99) reached99 = { epoch: e.epoch, elapsedMs: e.elapsedMs };
     };
     const [tr0, va0] = [await evaluate(train), await evaluate(validation)];
-    record({ epoch: 0, trainLoss: tr0.loss, trainAccuracy: tr0.accuracy, validationLoss: va0.loss, validationAccuracy: va0.accuracy, gradNorm: NaN, elapsedMs: performance.now() - t0 });
+    record({
+      epoch: 0,
+      trainLoss: tr0.loss,
+      trainAccuracy: tr0.accuracy,
+      validationLoss: va0.loss,
+      validationAccuracy: va0.accuracy,
+      gradNorm: NaN,
+      elapsedMs: performance.now() - t0,
+    });
     if (profileAt.has(0)) profiles.push(gradientProfile(c, engine.params, profileSet, 0));
     const perEpoch = Math.ceil(train.length / batch);
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -221,7 +232,15 @@ async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrai
         o.onBatch?.((epoch - 1) * perEpoch + b + 1, o.epochs * perEpoch, r.loss);
       }
       const va = await evaluate(validation);
-      record({ epoch, trainLoss: lossSum / train.length, trainAccuracy: correct / train.length, validationLoss: va.loss, validationAccuracy: va.accuracy, gradNorm: normSum / perEpoch, elapsedMs: performance.now() - t0 });
+      record({
+        epoch,
+        trainLoss: lossSum / train.length,
+        trainAccuracy: correct / train.length,
+        validationLoss: va.loss,
+        validationAccuracy: va.accuracy,
+        gradNorm: normSum / perEpoch,
+        elapsedMs: performance.now() - t0,
+      });
       if (profileAt.has(epoch)) profiles.push(gradientProfile(c, engine.params, profileSet, epoch));
       if (va.accuracy >= stopAt) break;
     }
@@ -231,8 +250,19 @@ async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrai
     const f = forward(c, engine.params, ex);
     const w = f.trace[`blocks.${c.layers - 1}.attn.weights`];
     const T = ex.tokens.length;
-    const weights = Array.from({ length: c.heads }, (_, h) => Array.from({ length: T }, (_, i) => Array.from(w.data.subarray((h * T + i) * T, (h * T + i + 1) * T))));
-    return { seed, recipe, epochs, profiles, reached99, final, attentionExample: { text: ex.text, tokens: ex.tokens.map(tokenName), weights }, elapsedMs: performance.now() - t0 };
+    const weights = Array.from({ length: c.heads }, (_, h) =>
+      Array.from({ length: T }, (_, i) => Array.from(w.data.subarray((h * T + i) * T, (h * T + i + 1) * T))),
+    );
+    return {
+      seed,
+      recipe,
+      epochs,
+      profiles,
+      reached99,
+      final,
+      attentionExample: { text: ex.text, tokens: ex.tokens.map(tokenName), weights },
+      elapsedMs: performance.now() - t0,
+    };
   } finally {
     await engine.close();
   }
@@ -278,7 +308,8 @@ ${r.runs.length > 1 ? renderSpread(r) : ''}Plots (seed ${r.seed}): \`ops-loss.sv
 /** The table of ranges over the seeds: the figures the fixtures report, each as min – max. */
 function renderSpread(r: OpsTrainResult): string {
   const range = r.range as Record<string, Spread>;
-  const at = (s: Spread, ...keys: (string | number)[]): Spread => keys.reduce<Spread>((v, k) => (v && typeof v === 'object' ? ((v as Record<string, Spread>)[k] ?? null) : null), s);
+  const at = (s: Spread, ...keys: (string | number)[]): Spread =>
+    keys.reduce<Spread>((v, k) => (v && typeof v === 'object' ? ((v as Record<string, Spread>)[k] ?? null) : null), s);
   const show = (s: Spread, f: (x: number) => string = sig3): string => {
     if (!Array.isArray(s)) return 'not in every run';
     if (typeof s[0] === 'number') return `${f(s[0])} – ${f(s[1] as number)}`;
@@ -293,7 +324,8 @@ function renderSpread(r: OpsTrainResult): string {
     ['first epoch at 99% validation accuracy', show(at(range, 'reached99', 'epoch'), String)],
   ];
   if (profileAt10 >= 0) {
-    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings']) rows.push([`epoch 10 mean \\|∂${k}\\|`, show(at(range, 'profiles', profileAt10, k))]);
+    for (const k of ['logits', 'W_output', 'final_repr', 'block2_params', 'block1_params', 'embeddings'])
+      rows.push([`epoch 10 mean \\|∂${k}\\|`, show(at(range, 'profiles', profileAt10, k))]);
     rows.push(['epoch 10 ReLU zeroes (block 1; block 2)', show(at(range, 'profiles', profileAt10, 'reluZeroFraction'), pct)]);
   }
   return `**Over seeds ${r.seeds.join(', ')}** (min – max over the ${r.runs.length} runs; each seed draws its own split, initial weights and batch order; these ranges are what the fixtures report):
@@ -310,10 +342,41 @@ function writeOutputs(dir: string, r: OpsTrainResult): void {
   writeFileSync(join(dir, 'README.md'), renderOpsReadme(r));
   writeFileSync(join(dir, 'ops.json'), `${JSON.stringify(r, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`);
   const pts = (f: (e: EpochRecord) => number) => r.epochs.map((e) => [e.epoch, f(e)] as [number, number]);
-  writeFileSync(join(dir, 'ops-loss.svg'), lineChart({ title: 'Operations task: loss', xLabel: 'epoch', yLabel: 'cross-entropy', logY: true, series: [{ name: 'train', points: pts((e) => e.trainLoss) }, { name: 'validation', points: pts((e) => e.validationLoss) }] }));
-  writeFileSync(join(dir, 'ops-accuracy.svg'), lineChart({ title: 'Operations task: accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: [{ name: 'train', points: pts((e) => e.trainAccuracy) }, { name: 'validation', points: pts((e) => e.validationAccuracy) }] }));
+  writeFileSync(
+    join(dir, 'ops-loss.svg'),
+    lineChart({
+      title: 'Operations task: loss',
+      xLabel: 'epoch',
+      yLabel: 'cross-entropy',
+      logY: true,
+      series: [
+        { name: 'train', points: pts((e) => e.trainLoss) },
+        { name: 'validation', points: pts((e) => e.validationLoss) },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'ops-accuracy.svg'),
+    lineChart({
+      title: 'Operations task: accuracy',
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      series: [
+        { name: 'train', points: pts((e) => e.trainAccuracy) },
+        { name: 'validation', points: pts((e) => e.validationAccuracy) },
+      ],
+    }),
+  );
   const a = r.attentionExample;
   // Averaged over heads: one map a reader can hold beside the sequence.
   const mean = a.weights[0].map((row, i) => row.map((_, j) => a.weights.reduce((s, h) => s + h[i][j], 0) / a.weights.length));
-  writeFileSync(join(dir, 'ops-attention.svg'), heatmap({ title: `Block 2 attention (mean of ${a.weights.length} heads) on ${a.text}`, rowLabels: a.tokens.map((t, i) => `${i}:${t}`), colLabels: a.tokens.map((t, i) => `${i}:${t}`), values: mean }));
+  writeFileSync(
+    join(dir, 'ops-attention.svg'),
+    heatmap({
+      title: `Block 2 attention (mean of ${a.weights.length} heads) on ${a.text}`,
+      rowLabels: a.tokens.map((t, i) => `${i}:${t}`),
+      colLabels: a.tokens.map((t, i) => `${i}:${t}`),
+      values: mean,
+    }),
+  );
 }

@@ -46,8 +46,22 @@ describe('lineChart', () => {
     xLabel: 'step',
     yLabel: 'loss',
     series: [
-      { name: 'train', points: [[1, 1], [2, 0.5], [3, 0.25], [4, 0.2]] as Array<[number, number]> },
-      { name: 'held-out', points: [[1, 1.1], [4, 0.3]] as Array<[number, number]> },
+      {
+        name: 'train',
+        points: [
+          [1, 1],
+          [2, 0.5],
+          [3, 0.25],
+          [4, 0.2],
+        ] as Array<[number, number]>,
+      },
+      {
+        name: 'held-out',
+        points: [
+          [1, 1.1],
+          [4, 0.3],
+        ] as Array<[number, number]>,
+      },
     ],
   };
 
@@ -64,7 +78,21 @@ describe('lineChart', () => {
   });
 
   it('escapes hostile titles, labels and series names, which come back intact as text', () => {
-    const svg = lineChart({ ...base, title: HOSTILE, xLabel: '<b>x</b>', yLabel: 'a&b', series: [{ name: HOSTILE, points: [[0, 1], [1, 2]] }] });
+    const svg = lineChart({
+      ...base,
+      title: HOSTILE,
+      xLabel: '<b>x</b>',
+      yLabel: 'a&b',
+      series: [
+        {
+          name: HOSTILE,
+          points: [
+            [0, 1],
+            [1, 2],
+          ],
+        },
+      ],
+    });
     const root = parseSvg(svg);
     expect(elements(root, 'script')).toHaveLength(0);
     expect(elements(root, 'b')).toHaveLength(0);
@@ -82,7 +110,23 @@ describe('lineChart', () => {
   });
 
   it('leaves a gap at NaN and infinite points', () => {
-    const svg = lineChart({ ...base, series: [{ name: 's', points: [[0, 1], [1, 2], [2, NaN], [3, 3], [4, 4], [5, Infinity], [6, 1]] }] });
+    const svg = lineChart({
+      ...base,
+      series: [
+        {
+          name: 's',
+          points: [
+            [0, 1],
+            [1, 2],
+            [2, NaN],
+            [3, 3],
+            [4, 4],
+            [5, Infinity],
+            [6, 1],
+          ],
+        },
+      ],
+    });
     const root = parseSvg(svg);
     expect(elements(root, 'polyline')).toHaveLength(2); // [0,1] and [3,4]
     expect(elements(root, 'circle')).toHaveLength(1); // the lone point at x = 6
@@ -90,7 +134,22 @@ describe('lineChart', () => {
   });
 
   it('on a log axis leaves out y <= 0 and puts ticks at powers of ten', () => {
-    const svg = lineChart({ ...base, logY: true, series: [{ name: 'loss', points: [[0, 10], [1, 1], [2, 0], [3, 0.01], [4, 0.001]] }] });
+    const svg = lineChart({
+      ...base,
+      logY: true,
+      series: [
+        {
+          name: 'loss',
+          points: [
+            [0, 10],
+            [1, 1],
+            [2, 0],
+            [3, 0.01],
+            [4, 0.001],
+          ],
+        },
+      ],
+    });
     const root = parseSvg(svg);
     expect(elements(root, 'polyline')).toHaveLength(2);
     const all = texts(root);
@@ -102,13 +161,48 @@ describe('lineChart', () => {
     const root = parseSvg(lineChart({ ...base, series: [base.series[0], { name: 'empty', points: [] }] }));
     expect(texts(root)).toContain('empty (no data)');
     expect(() => lineChart({ ...base, series: [] })).toThrow(/at least one series/);
-    expect(() => lineChart({ ...base, series: [{ name: 'a', points: [] }, { name: 'b', points: [[NaN, 1], [1, NaN]] }] })).toThrow(/no drawable point/);
-    expect(() => lineChart({ ...base, logY: true, series: [{ name: 'a', points: [[0, 0], [1, -1]] }] })).toThrow(/y > 0 on a log axis/);
+    expect(() =>
+      lineChart({
+        ...base,
+        series: [
+          { name: 'a', points: [] },
+          {
+            name: 'b',
+            points: [
+              [NaN, 1],
+              [1, NaN],
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/no drawable point/);
+    expect(() =>
+      lineChart({
+        ...base,
+        logY: true,
+        series: [
+          {
+            name: 'a',
+            points: [
+              [0, 0],
+              [1, -1],
+            ],
+          },
+        ],
+      }),
+    ).toThrow(/y > 0 on a log axis/);
     expect(() => lineChart({ ...base, width: NaN })).toThrow(/width must be a finite number/);
   });
 
   it('draws a single point or a constant series without dividing by zero', () => {
-    for (const points of [[[3, 3]], [[0, 2], [1, 2], [2, 2]]] as Array<Array<[number, number]>>) {
+    for (const points of [
+      [[3, 3]],
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ],
+    ] as Array<Array<[number, number]>>) {
       const svg = lineChart({ ...base, series: [{ name: 'c', points }] });
       parseSvg(svg);
       expect(svg).not.toMatch(/NaN|Infinity/);
@@ -148,13 +242,27 @@ describe('heatmap', () => {
   });
 
   it('prints NaN cells grey with their value, and rejects shapes that do not match the labels', () => {
-    const svg = heatmap({ ...base, values: [[NaN, 0.5, 1], [0, 0, Infinity]] });
+    const svg = heatmap({
+      ...base,
+      values: [
+        [NaN, 0.5, 1],
+        [0, 0, Infinity],
+      ],
+    });
     const root = parseSvg(svg);
     expect(texts(root)).toContain('NaN');
     expect(texts(root)).toContain('Infinity');
     expect(elements(root, 'rect').filter((r) => r['@_fill'] === '#bdbdbd')).toHaveLength(2);
     expect(() => heatmap({ ...base, values: [[1, 2, 3]] })).toThrow(/1 rows but there are 2 row labels/);
-    expect(() => heatmap({ ...base, values: [[1, 2, 3], [1, 2]] })).toThrow(/row 1 has 2 values but there are 3 column labels/);
+    expect(() =>
+      heatmap({
+        ...base,
+        values: [
+          [1, 2, 3],
+          [1, 2],
+        ],
+      }),
+    ).toThrow(/row 1 has 2 values but there are 3 column labels/);
     expect(() => heatmap({ ...base, rowLabels: [], values: [] })).toThrow(/at least one row and one column/);
   });
 });

@@ -95,7 +95,8 @@ const titleChars = (width: number) => Math.max(12, Math.floor((width - 20) / 9))
 
 function checkSize(name: string, v: number | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`${name} must be a finite number >= ${min} (got ${String(v)})`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+    throw new Error(`${name} must be a finite number >= ${min} (got ${String(v)})`);
   return v;
 }
 
@@ -137,7 +138,8 @@ function cleanFloat(v: number): number {
 
 /** Log-axis ticks: powers of ten (every few decades when there are many), with 2 and 5 when the range is short. */
 export function logTicks(lo: number, hi: number): { ticks: number[]; lo: number; hi: number } {
-  if (!(lo > 0 && hi > 0 && Number.isFinite(lo) && Number.isFinite(hi))) throw new Error(`logTicks needs finite positive bounds (got ${lo}, ${hi})`);
+  if (!(lo > 0 && hi > 0 && Number.isFinite(lo) && Number.isFinite(hi)))
+    throw new Error(`logTicks needs finite positive bounds (got ${lo}, ${hi})`);
   if (hi < lo) [lo, hi] = [hi, lo];
   let e0 = Math.floor(Math.log10(lo) + 1e-12);
   let e1 = Math.ceil(Math.log10(hi) - 1e-12);
@@ -197,7 +199,10 @@ export function lineChart(o: LineChartOptions): string {
     throw new Error(`lineChart "${o.title}": no drawable point (every x and y must be finite${logY ? ', and y > 0 on a log axis' : ''})`);
   }
 
-  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  let xMin = Infinity,
+    xMax = -Infinity,
+    yMin = Infinity,
+    yMax = -Infinity;
   for (const [x, y] of all) {
     xMin = Math.min(xMin, x);
     xMax = Math.max(xMax, x);
@@ -234,7 +239,14 @@ export function lineChart(o: LineChartOptions): string {
   for (const t of yTicks) s += textEl(m.left - 8, Y(t) + 4, logY ? formatTick(t) : formatTick(t, yLin!.step), 'text-anchor="end"') + '\n';
   s += '</g>\n';
   s += textEl(m.left + pw / 2, height - 14, o.xLabel, 'text-anchor="middle" font-size="13"', 80) + '\n';
-  s += textEl(0, 0, o.yLabel + (logY ? ' (log scale)' : ''), `text-anchor="middle" font-size="13" transform="translate(18 ${fmt(m.top + ph / 2)}) rotate(-90)"`, 60) + '\n';
+  s +=
+    textEl(
+      0,
+      0,
+      o.yLabel + (logY ? ' (log scale)' : ''),
+      `text-anchor="middle" font-size="13" transform="translate(18 ${fmt(m.top + ph / 2)}) rotate(-90)"`,
+      60,
+    ) + '\n';
 
   // series, clipped to the plot area
   s += `<defs><clipPath id="plot-area"><rect x="${fmt(m.left)}" y="${fmt(m.top)}" width="${fmt(pw)}" height="${fmt(ph)}"/></clipPath></defs>\n`;
@@ -260,7 +272,9 @@ export function lineChart(o: LineChartOptions): string {
     const dash = DASHES[Math.floor(si / PALETTE.length) % DASHES.length];
     const empty = runs[si].length === 0;
     s += `<line x1="${fmt(lx)}" y1="${fmt(y)}" x2="${fmt(lx + 22)}" y2="${fmt(y)}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
-    s += textEl(lx + 28, y + 4, ser.name + (empty ? ' (no data)' : ''), 'fill="#222222"', Math.max(8, Math.floor((legendW - 34) / 6.5))) + '\n';
+    s +=
+      textEl(lx + 28, y + 4, ser.name + (empty ? ' (no data)' : ''), 'fill="#222222"', Math.max(8, Math.floor((legendW - 34) / 6.5))) +
+      '\n';
   });
   s += '</g>\n</svg>\n';
   return s;
@@ -293,11 +307,15 @@ export function heatmap(o: HeatmapOptions): string {
   const cols = o.colLabels?.length ?? 0;
   if (rows === 0 || cols === 0) throw new Error(`heatmap "${o.title}" needs at least one row and one column label (got ${rows} × ${cols})`);
   if (!Array.isArray(o.values) || o.values.length !== rows) {
-    throw new Error(`heatmap "${o.title}": values has ${Array.isArray(o.values) ? o.values.length : 'no'} rows but there are ${rows} row labels`);
+    throw new Error(
+      `heatmap "${o.title}": values has ${Array.isArray(o.values) ? o.values.length : 'no'} rows but there are ${rows} row labels`,
+    );
   }
   o.values.forEach((r, i) => {
     if (!Array.isArray(r) || r.length !== cols) {
-      throw new Error(`heatmap "${o.title}": row ${i} has ${Array.isArray(r) ? r.length : 'no'} values but there are ${cols} column labels`);
+      throw new Error(
+        `heatmap "${o.title}": row ${i} has ${Array.isArray(r) ? r.length : 'no'} values but there are ${cols} column labels`,
+      );
     }
   });
   const finite = o.values.flat().filter((v) => typeof v === 'number' && Number.isFinite(v));
@@ -309,7 +327,12 @@ export function heatmap(o: HeatmapOptions): string {
   const colLabelH = Math.min(160, 20 + 6 * Math.max(...o.colLabels.map((l) => Math.min(24, Array.from(l).length))));
   const barW = 70;
   const m = { left: rowLabelW + 10, right: barW + 10, top: 40 + colLabelH, bottom: 20 };
-  const width = checkSize('heatmap width', o.width, Math.max(m.left + m.right + cols * 52, Math.min(1200, 20 + 9 * Array.from(o.title).length)), 100);
+  const width = checkSize(
+    'heatmap width',
+    o.width,
+    Math.max(m.left + m.right + cols * 52, Math.min(1200, 20 + 9 * Array.from(o.title).length)),
+    100,
+  );
   const height = checkSize('heatmap height', o.height, m.top + m.bottom + rows * 30, 80);
   const cw = Math.max(1, (width - m.left - m.right) / cols);
   const ch = Math.max(1, (height - m.top - m.bottom) / rows);
@@ -327,7 +350,13 @@ export function heatmap(o: HeatmapOptions): string {
       const y = m.top + i * ch;
       s += `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(cw)}" height="${fmt(ch)}" fill="${ok ? blues(t) : '#bdbdbd'}">`;
       s += `<title>${escapeXml(`${o.rowLabels[i]} / ${o.colLabels[j]}: ${String(v)}`)}</title></rect>`;
-      s += textEl(x + cw / 2, y + ch / 2 + fontSize * 0.35, cellText(v), `text-anchor="middle" font-size="${fmt(fontSize)}" stroke="none" fill="${ok && t > 0.55 ? '#ffffff' : '#222222'}"`) + '\n';
+      s +=
+        textEl(
+          x + cw / 2,
+          y + ch / 2 + fontSize * 0.35,
+          cellText(v),
+          `text-anchor="middle" font-size="${fmt(fontSize)}" stroke="none" fill="${ok && t > 0.55 ? '#ffffff' : '#222222'}"`,
+        ) + '\n';
     }
   }
   s += '</g>\n<g class="row-labels" fill="#222222">\n';

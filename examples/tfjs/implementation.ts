@@ -12,13 +12,85 @@ import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
 import type { OptimizerSpec } from '../../reference/training.js';
 import { tfjsAttention, tfjsCrossEntropy, tfjsForward, tfjsLayerNorm, tfjsLossAndGrads, tfjsMse, tfjsRelu, tfjsSoftmax } from './model.js';
 
-const OP_OUTPUTS = ['C', 'y', 'value', 'max', 'shifted', 'exps', 'sum', 'dx', 'dz', 'dgamma', 'dbeta', 'weights', 'context', 'dQ', 'dK', 'dV', 'probs', 'loss', 'dlogits', 'dy', 'trajectory'];
+const OP_OUTPUTS = [
+  'C',
+  'y',
+  'value',
+  'max',
+  'shifted',
+  'exps',
+  'sum',
+  'dx',
+  'dz',
+  'dgamma',
+  'dbeta',
+  'weights',
+  'context',
+  'dQ',
+  'dK',
+  'dV',
+  'probs',
+  'loss',
+  'dlogits',
+  'dy',
+  'trajectory',
+];
 
 export const TFJS_CAPABILITIES: Capabilities = {
   dtype: 'float32',
-  ops: ['matmul', 'matvec', 'dot', 'outer', 'subtract', 'softmax', 'relu', 'layer_norm', 'attention', 'cross_entropy', 'mse', 'sgd', 'momentum', 'adam'],
-  features: ['forward', 'backward', 'multi-head', 'causal', 'layer-norm', 'ffn', 'residual', 'positional', 'attn-projection', 'regression', 'continuous-input', 'batch', 'sgd', 'momentum', 'adam', 'clip'],
-  trace: ['X', 'blocks.*', 'final_repr', 'logits', 'probs', 'prediction', 'loss', 'grad_norm', 'param.*', 'grad.embedding.E', 'grad.input.*', 'grad.head.*', 'grad.blocks.*.attn.W_*', 'grad.blocks.*.ffn.[Wb]_*', 'grad.blocks.*.ln[12].gamma', 'grad.blocks.*.ln[12].beta', ...OP_OUTPUTS],
+  ops: [
+    'matmul',
+    'matvec',
+    'dot',
+    'outer',
+    'subtract',
+    'softmax',
+    'relu',
+    'layer_norm',
+    'attention',
+    'cross_entropy',
+    'mse',
+    'sgd',
+    'momentum',
+    'adam',
+  ],
+  features: [
+    'forward',
+    'backward',
+    'multi-head',
+    'causal',
+    'layer-norm',
+    'ffn',
+    'residual',
+    'positional',
+    'attn-projection',
+    'regression',
+    'continuous-input',
+    'batch',
+    'sgd',
+    'momentum',
+    'adam',
+    'clip',
+  ],
+  trace: [
+    'X',
+    'blocks.*',
+    'final_repr',
+    'logits',
+    'probs',
+    'prediction',
+    'loss',
+    'grad_norm',
+    'param.*',
+    'grad.embedding.E',
+    'grad.input.*',
+    'grad.head.*',
+    'grad.blocks.*.attn.W_*',
+    'grad.blocks.*.ffn.[Wb]_*',
+    'grad.blocks.*.ln[12].gamma',
+    'grad.blocks.*.ln[12].beta',
+    ...OP_OUTPUTS,
+  ],
 };
 
 /** The shape of a forward trace name for a sequence of T positions. */
@@ -68,7 +140,8 @@ function runModel(s: ModelScenario): TraceValues {
       forwardAll(step.id);
       if (step.do === 'train') {
         s.examples.forEach((ex, i) => {
-          for (const [name, g] of Object.entries(tfjsLossAndGrads(c, params, [ex]).grads)) trace[`${step.id}/${i}/grad.${name}`] = tensor(shapes[name], g);
+          for (const [name, g] of Object.entries(tfjsLossAndGrads(c, params, [ex]).grads))
+            trace[`${step.id}/${i}/grad.${name}`] = tensor(shapes[name], g);
         });
         const { grads } = tfjsLossAndGrads(c, params, s.examples);
         const trainable = step.trainable ?? specs.map((p) => p.name);
@@ -115,11 +188,20 @@ function tfOp(f: () => tf.Tensor): Tensor {
 function runOp(call: OpCall): Record<string, Tensor> {
   const f32 = (t: Tensor) => tf.tensor(Float32Array.from(t.data), t.shape);
   switch (call.op) {
-    case 'matmul': return { C: tfOp(() => tf.matMul(tf.reshape(f32(arg(call, 'A')), rowsCols(arg(call, 'A'))), tf.reshape(f32(arg(call, 'B')), rowsCols(arg(call, 'B'))))) };
-    case 'matvec': return { y: tfOp(() => tf.reshape(tf.matMul(f32(arg(call, 'M')), tf.reshape(f32(arg(call, 'x')), [-1, 1])), [-1])) };
-    case 'dot': return { value: tfOp(() => tf.dot(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
-    case 'outer': return { C: tfOp(() => tf.outerProduct(f32(arg(call, 'a')) as tf.Tensor1D, f32(arg(call, 'b')) as tf.Tensor1D)) };
-    case 'subtract': return { value: tfOp(() => tf.sub(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
+    case 'matmul':
+      return {
+        C: tfOp(() =>
+          tf.matMul(tf.reshape(f32(arg(call, 'A')), rowsCols(arg(call, 'A'))), tf.reshape(f32(arg(call, 'B')), rowsCols(arg(call, 'B')))),
+        ),
+      };
+    case 'matvec':
+      return { y: tfOp(() => tf.reshape(tf.matMul(f32(arg(call, 'M')), tf.reshape(f32(arg(call, 'x')), [-1, 1])), [-1])) };
+    case 'dot':
+      return { value: tfOp(() => tf.dot(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
+    case 'outer':
+      return { C: tfOp(() => tf.outerProduct(f32(arg(call, 'a')) as tf.Tensor1D, f32(arg(call, 'b')) as tf.Tensor1D)) };
+    case 'subtract':
+      return { value: tfOp(() => tf.sub(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
     case 'softmax': {
       const x = arg(call, 'x');
       const [rows, n] = rowsCols(x);
@@ -147,7 +229,12 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const [rows, n] = rowsCols(x);
       const up = call.args.upstream !== undefined ? arg(call, 'upstream').data : new Float64Array(rows * n);
       const r = tfjsLayerNorm(x.data, arg(call, 'gamma').data, arg(call, 'beta').data, rows, n, num(call, 'eps'), up);
-      return { y: tensor(x.shape, r.y), ...(call.args.upstream !== undefined ? { dx: tensor(x.shape, r.dx), dgamma: tensor([n], r.dgamma), dbeta: tensor([n], r.dbeta) } : {}) };
+      return {
+        y: tensor(x.shape, r.y),
+        ...(call.args.upstream !== undefined
+          ? { dx: tensor(x.shape, r.dx), dgamma: tensor([n], r.dgamma), dbeta: tensor([n], r.dbeta) }
+          : {}),
+      };
     }
     case 'attention': {
       const Q = arg(call, 'Q');
@@ -156,7 +243,8 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const up = call.args.upstream !== undefined ? arg(call, 'upstream').data : new Float64Array(T * d);
       const r = tfjsAttention(Q.data, arg(call, 'K').data, arg(call, 'V').data, { T, d, heads, causal: call.args.causal === true }, up);
       const res: Record<string, Tensor> = { weights: tensor([heads, T, T], r.weights), context: tensor([T, d], r.context) };
-      if (call.args.upstream !== undefined) Object.assign(res, { dQ: tensor([T, d], r.dQ), dK: tensor([T, d], r.dK), dV: tensor([T, d], r.dV) });
+      if (call.args.upstream !== undefined)
+        Object.assign(res, { dQ: tensor([T, d], r.dQ), dK: tensor([T, d], r.dK), dV: tensor([T, d], r.dV) });
       return res;
     }
     case 'cross_entropy': {
@@ -175,7 +263,12 @@ function runOp(call: OpCall): Record<string, Tensor> {
       const w0 = arg(call, 'w');
       const grads = arg(call, 'grads').data;
       const n = w0.data.length;
-      const spec: OptimizerSpec = call.op === 'sgd' ? { kind: 'sgd', lr: num(call, 'lr') } : call.op === 'momentum' ? { kind: 'momentum', lr: num(call, 'lr'), beta: num(call, 'beta') } : { kind: 'adam', lr: num(call, 'lr'), beta1: num(call, 'beta1'), beta2: num(call, 'beta2'), eps: num(call, 'eps') };
+      const spec: OptimizerSpec =
+        call.op === 'sgd'
+          ? { kind: 'sgd', lr: num(call, 'lr') }
+          : call.op === 'momentum'
+            ? { kind: 'momentum', lr: num(call, 'lr'), beta: num(call, 'beta') }
+            : { kind: 'adam', lr: num(call, 'lr'), beta1: num(call, 'beta1'), beta2: num(call, 'beta2'), eps: num(call, 'eps') };
       const opt = tfOptimizer(spec);
       const name = `tconf-op${scenarioCounter++}`;
       const v = tf.variable(tf.tensor1d(Float32Array.from(w0.data)), true, name);

@@ -203,7 +203,12 @@ function embed(c: ModelConfig, p: TfParams, input: tf.Tensor): tf.Tensor {
  * The model over a batch of equal-length sequences: returns the last position's representation [B,d]
  * and the head output [B,outDim] (null for head 'none'), recording intermediates into `trace` if given.
  */
-function modelTensors(c: ModelConfig, p: TfParams, input: tf.Tensor, trace: TensorTrace | null): { final: tf.Tensor2D; head: tf.Tensor2D | null } {
+function modelTensors(
+  c: ModelConfig,
+  p: TfParams,
+  input: tf.Tensor,
+  trace: TensorTrace | null,
+): { final: tf.Tensor2D; head: tf.Tensor2D | null } {
   const [B, T] = input.shape;
   let x = embed(c, p, input);
   if (trace) trace['X'] = x;
@@ -260,11 +265,18 @@ function targetTensor(c: ModelConfig, exs: Example[]): tf.Tensor {
   if (c.head === 'none') throw new Error('a model without a head has no loss');
   if (c.head === 'classification') {
     const t = exs.map((e) => e.target);
-    for (const k of t) if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= c.outDim) throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
+    for (const k of t)
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= c.outDim)
+        throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
     return tf.tensor(Int32Array.from(t as number[]), [exs.length], 'int32');
   }
-  for (const e of exs) if (!Array.isArray(e.target) || e.target.length !== c.outDim) throw new Error(`regression target must be a list of ${c.outDim} numbers`);
-  return f32(exs.flatMap((e) => e.target as number[]), [exs.length, c.outDim]);
+  for (const e of exs)
+    if (!Array.isArray(e.target) || e.target.length !== c.outDim)
+      throw new Error(`regression target must be a list of ${c.outDim} numbers`);
+  return f32(
+    exs.flatMap((e) => e.target as number[]),
+    [exs.length, c.outDim],
+  );
 }
 
 /** Examples grouped by sequence length, so each group runs as one batched graph. */
@@ -346,7 +358,11 @@ interface Input {
 }
 
 /** out = f(inputs) and d/d(inputs) of L = Σ dOut ⊙ f(inputs), by tf.grads. */
-function withGrads(inputs: Input[], f: (...xs: tf.Tensor[]) => tf.Tensor, dOut: ArrayLike<number>): { out: Float64Array; grads: Float64Array[] } {
+function withGrads(
+  inputs: Input[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  dOut: ArrayLike<number>,
+): { out: Float64Array; grads: Float64Array[] } {
   return scoped(() => {
     const xs = inputs.map((i) => f32(i.data, i.shape));
     const out = f(...xs);
@@ -358,13 +374,31 @@ function withGrads(inputs: Input[], f: (...xs: tf.Tensor[]) => tf.Tensor, dOut: 
 
 /** C[m×n] = A[m×k] · B[k×n] */
 export function tfjsMatmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number, dC: Float64Array) {
-  const r = withGrads([{ data: A, shape: [m, k] }, { data: B, shape: [k, n] }], (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), dC);
+  const r = withGrads(
+    [
+      { data: A, shape: [m, k] },
+      { data: B, shape: [k, n] },
+    ],
+    (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    dC,
+  );
   return { C: r.out, dA: r.grads[0], dB: r.grads[1] };
 }
 
 /** Y[rows×nout] = X W + b   (b may be null) */
-export function tfjsLinear(X: Float64Array, W: Float64Array, b: Float64Array | null, rows: number, nin: number, nout: number, dY: Float64Array) {
-  const inputs: Input[] = [{ data: X, shape: [rows, nin] }, { data: W, shape: [nin, nout] }];
+export function tfjsLinear(
+  X: Float64Array,
+  W: Float64Array,
+  b: Float64Array | null,
+  rows: number,
+  nin: number,
+  nout: number,
+  dY: Float64Array,
+) {
+  const inputs: Input[] = [
+    { data: X, shape: [rows, nin] },
+    { data: W, shape: [nin, nout] },
+  ];
   if (b) inputs.push({ data: b, shape: [nout] });
   const r = withGrads(inputs, (x, w, bias) => dense(x, w, bias ?? null), dY);
   return { Y: r.out, dX: r.grads[0], dW: r.grads[1], db: b ? r.grads[2] : null };
@@ -377,9 +411,21 @@ export function tfjsSoftmax(x: Float64Array, rows: number, n: number, dy: Float6
 }
 
 /** y = γ ⊙ (x − μ)/sqrt(σ² + ε) + β row-wise */
-export function tfjsLayerNorm(x: Float64Array, gamma: Float64Array, beta: Float64Array, rows: number, n: number, eps: number, dy: Float64Array) {
+export function tfjsLayerNorm(
+  x: Float64Array,
+  gamma: Float64Array,
+  beta: Float64Array,
+  rows: number,
+  n: number,
+  eps: number,
+  dy: Float64Array,
+) {
   const r = withGrads(
-    [{ data: x, shape: [rows, n] }, { data: gamma, shape: [n] }, { data: beta, shape: [n] }],
+    [
+      { data: x, shape: [rows, n] },
+      { data: gamma, shape: [n] },
+      { data: beta, shape: [n] },
+    ],
     (t, g, b) => layerNormTensor(t, g, b, eps),
     dy,
   );
@@ -394,11 +440,23 @@ export function tfjsRelu(z: Float64Array, dy: Float64Array) {
 
 /** Multi-head attention core on one sequence: Q, K, V [T×d] → context [T×d] and weights [heads×T×T]. */
 export function tfjsAttention(
-  Q: Float64Array, K: Float64Array, V: Float64Array, s: { T: number; d: number; heads: number; causal: boolean }, dcontext: Float64Array,
+  Q: Float64Array,
+  K: Float64Array,
+  V: Float64Array,
+  s: { T: number; d: number; heads: number; causal: boolean },
+  dcontext: Float64Array,
 ) {
   const shape = [1, s.T, s.d];
   const ctx = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => attentionTensors(q, k, v, s.heads, s.causal).context;
-  const r = withGrads([{ data: Q, shape }, { data: K, shape }, { data: V, shape }], ctx, dcontext);
+  const r = withGrads(
+    [
+      { data: Q, shape },
+      { data: K, shape },
+      { data: V, shape },
+    ],
+    ctx,
+    dcontext,
+  );
   const weights = scoped(() => f64(attentionTensors(f32(Q, shape), f32(K, shape), f32(V, shape), s.heads, s.causal).weights));
   return { context: r.out, weights, dQ: r.grads[0], dK: r.grads[1], dV: r.grads[2] };
 }
@@ -412,7 +470,8 @@ export function tfjsPositions(T: number, d: number): Float64Array {
 export function tfjsEmbedding(tokens: number[], E: Float64Array, vocab: number, d: number, positional: boolean, dX: Float64Array) {
   const r = withGrads(
     [{ data: E, shape: [vocab, d] }],
-    (e) => embedTokens(e, tf.tensor(Int32Array.from(tokens), [tokens.length], 'int32'), positional ? sinusoidalTensor(tokens.length, d) : null),
+    (e) =>
+      embedTokens(e, tf.tensor(Int32Array.from(tokens), [tokens.length], 'int32'), positional ? sinusoidalTensor(tokens.length, d) : null),
     dX,
   );
   return { X: r.out, dE: r.grads[0] };

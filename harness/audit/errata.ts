@@ -50,7 +50,9 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
     out.push(`### ${i + 1}. §${e.section} — \`${e.id}\``, '');
     out.push(`- **Quote:** “${e.quote}”`);
     out.push(`- **Printed:** ${show(e.printed)}`);
-    out.push(`- **Correct:** ${show(e.correct) === '—' && e.certified !== null ? show(JSON.parse(JSON.stringify(e.certified)) as Printed) : show(e.correct)}`);
+    out.push(
+      `- **Correct:** ${show(e.correct) === '—' && e.certified !== null ? show(JSON.parse(JSON.stringify(e.certified)) as Printed) : show(e.correct)}`,
+    );
     out.push(`- **Kind of error:** ${KIND_TEXT[e.error_kind ?? ''] ?? e.error_kind ?? 'erratum'}`);
     out.push(`- **Why:** ${e.reason}`);
     if (e.suggestion) out.push(`- **Suggested correction:** ${e.suggestion}`);
@@ -64,7 +66,12 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
     row[a.verdict]++;
     bySection.set(key, row);
   }
-  out.push('## Counts per section and verdict', '', `| section | ${verdicts.join(' | ')} | total |`, `| --- |${verdicts.map(() => ' ---: |').join('')} ---: |`);
+  out.push(
+    '## Counts per section and verdict',
+    '',
+    `| section | ${verdicts.join(' | ')} | total |`,
+    `| --- |${verdicts.map(() => ' ---: |').join('')} ---: |`,
+  );
   const totals = Object.fromEntries(verdicts.map((v) => [v, 0]));
   for (const [section, row] of bySection) {
     out.push(`| ${cell(section)} | ${verdicts.map((v) => row[v]).join(' | ')} | ${verdicts.reduce((s, v) => s + row[v], 0)} |`);

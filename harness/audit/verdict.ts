@@ -17,7 +17,14 @@ import { D, intervalValue, type Interval } from '../fixtures/expr.js';
 import { formatLike, readPrinted, readShape } from '../fixtures/printed.js';
 import type { Suite } from '../fixtures/suite.js';
 
-export type ErrorKind = 'arithmetic' | 'wrong-operand' | 'value' | 'impossible-shape' | 'count' | 'false-relation' | 'printed-contradicts-relation';
+export type ErrorKind =
+  | 'arithmetic'
+  | 'wrong-operand'
+  | 'value'
+  | 'impossible-shape'
+  | 'count'
+  | 'false-relation'
+  | 'printed-contradicts-relation';
 
 export interface ElementAudit {
   index: number[];
@@ -77,7 +84,8 @@ export function auditNumber(printedText: string, certified: number, worksheet?: 
   const line = at(w1);
   const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
   const interval = showI(line);
-  if (line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi)) return { ...base, verdict: 'erratum', error_kind: 'arithmetic', interval };
+  if (line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi))
+    return { ...base, verdict: 'erratum', error_kind: 'arithmetic', interval };
   const loose = at(intervalValue(worksheet, 2));
   if (within(certified, loose, 1e-15)) return { ...base, verdict: 'rounding', interval };
   return { ...base, verdict: 'erratum', error_kind: 'wrong-operand', interval };
@@ -140,7 +148,9 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
     }
     case 'equal': {
       if (a.length !== b.length) return { holds: false, detail: `${a.length} vs ${b.length} values` };
-      const holds = a.every((x, j) => Math.abs(x - b[j]) <= (halves ? tol(0, j) + tol(1, j) : 1e-12 * Math.max(Math.abs(x), Math.abs(b[j]))));
+      const holds = a.every(
+        (x, j) => Math.abs(x - b[j]) <= (halves ? tol(0, j) + tol(1, j) : 1e-12 * Math.max(Math.abs(x), Math.abs(b[j]))),
+      );
       return { holds, detail: `[${a.map(show).join(', ')}] vs [${b.map(show).join(', ')}]` };
     }
     case 'sums-to-one': {
@@ -151,7 +161,10 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
     case 'close': {
       // Every value of the first operand within the bound of the second's (first) value.
       const worst = a.reduce((w, x) => (Math.abs(x - b[0]) > Math.abs(w - b[0]) ? x : w), a[0]);
-      return { holds: a.every((x) => Math.abs(x - b[0]) <= (c.within ?? 0)), detail: `|${show(worst)} − ${show(b[0])}| = ${show(Math.abs(worst - b[0]))} vs bound ${c.within}` };
+      return {
+        holds: a.every((x) => Math.abs(x - b[0]) <= (c.within ?? 0)),
+        detail: `|${show(worst)} − ${show(b[0])}| = ${show(Math.abs(worst - b[0]))} vs bound ${c.within}`,
+      };
     }
     case 'at-least':
       return { holds: a.every((x) => x >= b[0]), detail: `${a.map(show).join(', ')} vs ${show(b[0])}` };
@@ -168,16 +181,34 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
 export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
   const f = lf.fixture;
   const base = {
-    id: `${f.id}/${c.id}`, fixture: f.id, document_section: sectionLabel(f), seed: f.seed ?? null, section: c.section ?? f.section ?? null, quote: c.quote, kind: c.kind,
-    printed: c.printed ?? null, expected_verdict: c.verdict, elements: [] as ElementAudit[],
+    id: `${f.id}/${c.id}`,
+    fixture: f.id,
+    document_section: sectionLabel(f),
+    seed: f.seed ?? null,
+    section: c.section ?? f.section ?? null,
+    quote: c.quote,
+    kind: c.kind,
+    printed: c.printed ?? null,
+    expected_verdict: c.verdict,
+    elements: [] as ElementAudit[],
   };
   const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
   if (c.kind === 'unverifiable') {
     // A recipe-dependent figure may still point at what our own run measured; it is reported, not judged.
     const measured = c.path ? expectedTensor(c, golden) : null;
     if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
-    const shown = measured ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}` : '';
-    return { ...base, certified: measured ? toNested(measured) : null, verdict: 'unverifiable', error_kind: null, reason: `depends on values the document never gives: ${c.missing}${shown}`, correct: null, suggestion: null };
+    const shown = measured
+      ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}`
+      : '';
+    return {
+      ...base,
+      certified: measured ? toNested(measured) : null,
+      verdict: 'unverifiable',
+      error_kind: null,
+      reason: `depends on values the document never gives: ${c.missing}${shown}`,
+      correct: null,
+      suggestion: null,
+    };
   }
   if (c.kind === 'relation') {
     const ops = c.of ?? [];
@@ -189,29 +220,64 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
     const truth = relationHolds(c, certified, null);
     const hasPrinted = ops.every((o) => o.printed !== undefined);
     const printedNums = hasPrinted ? ops.map((o) => flatStrings(o.printed!).map(readPrinted)) : null;
-    const onPaper = printedNums ? relationHolds(c, printedNums.map((ps) => ps.map((p) => p.value)), printedNums.map((ps) => ps.map((p) => p.half))) : null;
+    const onPaper = printedNums
+      ? relationHolds(
+          c,
+          printedNums.map((ps) => ps.map((p) => p.value)),
+          printedNums.map((ps) => ps.map((p) => p.half)),
+        )
+      : null;
     const verdict: Verdict = truth.holds && (onPaper?.holds ?? true) ? 'ok' : 'erratum';
-    const error_kind: ErrorKind | null = !truth.holds ? 'false-relation' : onPaper && !onPaper.holds ? 'printed-contradicts-relation' : null;
+    const error_kind: ErrorKind | null = !truth.holds
+      ? 'false-relation'
+      : onPaper && !onPaper.holds
+        ? 'printed-contradicts-relation'
+        : null;
     const reason = !truth.holds
       ? `"${c.relation}" is false for the true values (${truth.detail})${onPaper ? `; the printed values give ${onPaper.detail}` : ''}`
       : onPaper && !onPaper.holds
         ? `"${c.relation}" holds for the true values (${truth.detail}) but the printed values contradict it (${onPaper.detail})`
         : `"${c.relation}" holds (true values ${truth.detail}${onPaper ? `; printed ${onPaper.detail}` : ''})`;
-    return { ...base, certified: certified.map((v) => (v.length === 1 ? v[0] : v)), verdict, error_kind, reason, correct: null, suggestion: null };
+    return {
+      ...base,
+      certified: certified.map((v) => (v.length === 1 ? v[0] : v)),
+      verdict,
+      error_kind,
+      reason,
+      correct: null,
+      suggestion: null,
+    };
   }
   const t = expectedTensor(c, golden);
   if (!t) throw new Error(`${where}: no certified value (run tconf golden)`);
   const certified = toNested(t);
-  if (c.kind === 'derived') return { ...base, certified, verdict: 'derived', error_kind: null, reason: `not printed: ${c.derived_from}`, correct: null, suggestion: null };
+  if (c.kind === 'derived')
+    return {
+      ...base,
+      certified,
+      verdict: 'derived',
+      error_kind: null,
+      reason: `not printed: ${c.derived_from}`,
+      correct: null,
+      suggestion: null,
+    };
   const printed = c.printed!;
   if (c.kind === 'shape') {
     const claimed = readShape(printed as string);
     const ok = claimed.join() === t.shape.join();
     const correct = t.shape.join('×');
     return {
-      ...base, certified: t.shape, verdict: ok ? 'ok' : 'erratum', error_kind: ok ? null : 'impossible-shape',
+      ...base,
+      certified: t.shape,
+      verdict: ok ? 'ok' : 'erratum',
+      error_kind: ok ? null : 'impossible-shape',
       reason: ok ? `shape ${correct} as printed` : `printed shape ${printed}, but the computation needs ${correct}`,
-      correct: ok ? null : correct, suggestion: ok ? null : c.quote.includes(printed as string) ? c.quote.replace(printed as string, correct) : `${c.quote} (the matrix must be ${correct})`,
+      correct: ok ? null : correct,
+      suggestion: ok
+        ? null
+        : c.quote.includes(printed as string)
+          ? c.quote.replace(printed as string, correct)
+          : `${c.quote} (the matrix must be ${correct})`,
     };
   }
   const values = flatNumbers(certified);
@@ -220,7 +286,8 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
     throw new Error(`${where}: printed has shape [${printedShape(printed)}] but the certified value has shape [${shapeOf(certified)}]`);
   }
   const sheets = c.worksheet === undefined ? [] : flatStrings(c.worksheet);
-  if (c.worksheet !== undefined && sheets.length !== strings.length) throw new Error(`${where}: worksheet has ${sheets.length} line(s) for ${strings.length} printed value(s)`);
+  if (c.worksheet !== undefined && sheets.length !== strings.length)
+    throw new Error(`${where}: worksheet has ${sheets.length} line(s) for ${strings.length} printed value(s)`);
   const elements = strings.map((s, i) => {
     try {
       return { index: indexOf(i, t.shape), ...auditNumber(s, values[i], sheets[i] || undefined) };
@@ -231,20 +298,43 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
   if (c.kind === 'count') for (const e of elements) if (e.verdict !== 'ok') e.error_kind = 'count';
   const worst = elements.reduce((w, e) => (RANK[e.verdict] > RANK[w.verdict] ? e : w), elements[0]);
   const bad = elements.filter((e) => e.verdict !== 'ok');
-  const reason = bad.length === 0
-    ? 'every printed value is the certified value rounded to its decimals'
-    : bad.map((e) => {
-        const at = e.index.length ? `[${e.index.join(',')}] ` : '';
-        if (e.verdict === 'rounding') return `${at}${e.printed} is ${show(e.certified)} (${e.correct}); the worksheet's ${e.worksheet} over its rounded operands gives [${e.interval}]`;
-        if (e.error_kind === 'arithmetic') return `${at}${e.worksheet} gives [${e.interval}], not ${e.printed}; the true value is ${show(e.certified)}`;
-        if (e.error_kind === 'wrong-operand') return `${at}${e.printed} follows from ${e.worksheet} but the true value is ${show(e.certified)}: a wrong operand or formula, or an error carried from an earlier line`;
-        return `${at}printed ${e.printed}, true value ${show(e.certified)} (${e.correct})`;
-      }).join('; ');
+  const reason =
+    bad.length === 0
+      ? 'every printed value is the certified value rounded to its decimals'
+      : bad
+          .map((e) => {
+            const at = e.index.length ? `[${e.index.join(',')}] ` : '';
+            if (e.verdict === 'rounding')
+              return `${at}${e.printed} is ${show(e.certified)} (${e.correct}); the worksheet's ${e.worksheet} over its rounded operands gives [${e.interval}]`;
+            if (e.error_kind === 'arithmetic')
+              return `${at}${e.worksheet} gives [${e.interval}], not ${e.printed}; the true value is ${show(e.certified)}`;
+            if (e.error_kind === 'wrong-operand')
+              return `${at}${e.printed} follows from ${e.worksheet} but the true value is ${show(e.certified)}: a wrong operand or formula, or an error carried from an earlier line`;
+            return `${at}printed ${e.printed}, true value ${show(e.certified)} (${e.correct})`;
+          })
+          .join('; ');
   const wrong = worst.verdict !== 'ok';
   return {
-    ...base, certified, verdict: worst.verdict, error_kind: worst.error_kind ?? null, reason,
-    correct: wrong ? rebuild(elements.map((e) => e.correct), printed) : null,
-    suggestion: wrong ? (correctQuote(c.quote, elements) ?? `${c.quote} → ${JSON.stringify(rebuild(elements.map((e) => e.correct), printed))}`) : null,
+    ...base,
+    certified,
+    verdict: worst.verdict,
+    error_kind: worst.error_kind ?? null,
+    reason,
+    correct: wrong
+      ? rebuild(
+          elements.map((e) => e.correct),
+          printed,
+        )
+      : null,
+    suggestion: wrong
+      ? (correctQuote(c.quote, elements) ??
+        `${c.quote} → ${JSON.stringify(
+          rebuild(
+            elements.map((e) => e.correct),
+            printed,
+          ),
+        )}`)
+      : null,
     elements,
   };
 }

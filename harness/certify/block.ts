@@ -50,11 +50,20 @@ export type BlockTensors = LayerTensors<BlockWeights, BlockActivations>;
 /** Block l's parameters (or gradients) in `p`, named `blocks.l.…` (vectors are single rows of `p`). */
 export function blockWeights(p: Params, c: ModelConfig, l: number): BlockWeights {
   const b = `blocks.${l}`;
-  const ln = (name: string): LayerNormWeights | null => (c.layerNorm ? { gamma: p[`${b}.${name}.gamma`][0], beta: p[`${b}.${name}.beta`][0] } : null);
+  const ln = (name: string): LayerNormWeights | null =>
+    c.layerNorm ? { gamma: p[`${b}.${name}.gamma`][0], beta: p[`${b}.${name}.beta`][0] } : null;
   return {
     attn: { W_Q: p[`${b}.attn.W_Q`], W_K: p[`${b}.attn.W_K`], W_V: p[`${b}.attn.W_V`], W_O: c.attnProjection ? p[`${b}.attn.W_O`] : null },
     ln1: ln('ln1'),
-    ffn: c.dFF > 0 ? { W_1: p[`${b}.ffn.W_1`], b_1: c.ffnBias ? p[`${b}.ffn.b_1`][0] : null, W_2: p[`${b}.ffn.W_2`], b_2: c.ffnBias ? p[`${b}.ffn.b_2`][0] : null } : null,
+    ffn:
+      c.dFF > 0
+        ? {
+            W_1: p[`${b}.ffn.W_1`],
+            b_1: c.ffnBias ? p[`${b}.ffn.b_1`][0] : null,
+            W_2: p[`${b}.ffn.W_2`],
+            b_2: c.ffnBias ? p[`${b}.ffn.b_2`][0] : null,
+          }
+        : null,
     ln2: c.dFF > 0 ? ln('ln2') : null,
   };
 }
@@ -64,7 +73,10 @@ export function blockParams(w: BlockWeights, l: number): Params {
   const b = `blocks.${l}`;
   const p: Params = { [`${b}.attn.W_Q`]: w.attn.W_Q, [`${b}.attn.W_K`]: w.attn.W_K, [`${b}.attn.W_V`]: w.attn.W_V };
   if (w.attn.W_O) p[`${b}.attn.W_O`] = w.attn.W_O;
-  for (const [name, ln] of [['ln1', w.ln1], ['ln2', w.ln2]] as const) {
+  for (const [name, ln] of [
+    ['ln1', w.ln1],
+    ['ln2', w.ln2],
+  ] as const) {
     if (ln) Object.assign(p, { [`${b}.${name}.gamma`]: [ln.gamma], [`${b}.${name}.beta`]: [ln.beta] });
   }
   if (w.ffn) {
@@ -133,8 +145,14 @@ export function blockBackward(dOut: Mat, f: BlockTensors, s: BlockShape): BlockT
     x: split ? add(split.dx, sa.x) : sa.x,
     w: { attn: sa.w, ln1: dln1, ffn: dffnW, ln2: dln2 },
     a: {
-      attn: sa.a, res1: dres1, ln1: a.ln1 ? yOnly(dh1) : null, h1: dh1,
-      ffn, res2: dres2, ln2: a.ln2 ? yOnly(dOut) : null, out: dOut,
+      attn: sa.a,
+      res1: dres1,
+      ln1: a.ln1 ? yOnly(dh1) : null,
+      h1: dh1,
+      ffn,
+      res2: dres2,
+      ln2: a.ln2 ? yOnly(dOut) : null,
+      out: dOut,
     },
   };
 }

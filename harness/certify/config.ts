@@ -73,7 +73,11 @@ export function makeConfig(over: Partial<ModelConfig>): ModelConfig {
   if (c.positional === 'sinusoidal' && c.dModel % 2 !== 0) problems.push(`sinusoidal positions need an even dModel`);
   if (c.input === 'continuous' && (!Number.isInteger(c.inDim) || c.inDim < 1)) problems.push(`continuous input needs inDim >= 1`);
   if (!(c.lnEps > 0)) problems.push(`lnEps must be positive`);
-  const choices = { positional: ['sinusoidal', 'none'], input: ['tokens', 'continuous'], head: ['classification', 'regression', 'none'] } as const;
+  const choices = {
+    positional: ['sinusoidal', 'none'],
+    input: ['tokens', 'continuous'],
+    head: ['classification', 'regression', 'none'],
+  } as const;
   for (const [k, allowed] of Object.entries(choices)) {
     const v = c[k as keyof typeof choices];
     if (!(allowed as readonly string[]).includes(v)) problems.push(`${k} must be one of ${allowed.join(', ')} (got ${String(v)})`);

@@ -37,7 +37,12 @@ export function forwardFlops(c: ModelConfig, T = c.seqLen): FlopCount {
 export function backwardFlops(c: ModelConfig, T = c.seqLen): FlopCount {
   const f = forwardFlops(c, T);
   const inputOnly = c.input === 'continuous' ? product(T, c.inDim, c.dModel) : 0;
-  return withTotal({ projections: 2 * f.projections, attention: 2 * f.attention, ffn: 2 * f.ffn, inputAndHead: 2 * f.inputAndHead - inputOnly });
+  return withTotal({
+    projections: 2 * f.projections,
+    attention: 2 * f.attention,
+    ffn: 2 * f.ffn,
+    inputAndHead: 2 * f.inputAndHead - inputOnly,
+  });
 }
 
 /**
@@ -50,7 +55,11 @@ export function storedActivations(c: ModelConfig, T: number): number {
   const { dModel: d, heads: h, dFF: f } = c;
   const ln = c.layerNorm ? T * d + 2 * T : 0;
   const perBlock =
-    4 * T * d + (c.attnProjection ? T * d : 0) + 3 * h * T * T + (c.attnResidual ? T * d : 0) + ln +
+    4 * T * d +
+    (c.attnProjection ? T * d : 0) +
+    3 * h * T * T +
+    (c.attnResidual ? T * d : 0) +
+    ln +
     (f > 0 ? 2 * T * f + T * d + (c.ffnResidual ? T * d : 0) + ln : 0);
   const input = c.input === 'continuous' ? T * c.inDim : 0;
   const head = c.head === 'none' ? 0 : c.outDim * (c.head === 'classification' ? 2 : 1);
@@ -58,7 +67,10 @@ export function storedActivations(c: ModelConfig, T: number): number {
 }
 
 /** Training memory in numbers: parameters, their gradients, Adam's two moments, one example's activations. */
-export function trainingMemory(c: ModelConfig, activations: number): { parameters: number; gradients: number; adamState: number; activations: number } {
+export function trainingMemory(
+  c: ModelConfig,
+  activations: number,
+): { parameters: number; gradients: number; adamState: number; activations: number } {
   const parameters = countParams(c);
   return { parameters, gradients: parameters, adamState: 2 * parameters, activations };
 }

@@ -25,14 +25,24 @@ interface Import {
 function importsOf(source: string): Import[] {
   const out: Import[] = [];
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  for (const m of code.matchAll(/\b(?:import|export)\s+(type\s+)?(?:([\w*$\s,]*\{[^}]*\}|[\w*$]+(?:\s+as\s+\w+)?|\*\s+as\s+\w+)\s+from\s+)?['"]([^'"]+)['"]/g)) {
+  for (const m of code.matchAll(
+    /\b(?:import|export)\s+(type\s+)?(?:([\w*$\s,]*\{[^}]*\}|[\w*$]+(?:\s+as\s+\w+)?|\*\s+as\s+\w+)\s+from\s+)?['"]([^'"]+)['"]/g,
+  )) {
     const names = m[2] ?? '';
     const open = names.indexOf('{');
-    const entries = open < 0 ? [] : names.slice(open + 1, names.indexOf('}')).split(',').map((s) => s.trim()).filter(Boolean);
+    const entries =
+      open < 0
+        ? []
+        : names
+            .slice(open + 1, names.indexOf('}'))
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     const allTypes = open >= 0 && names.slice(0, open).trim() === '' && entries.length > 0 && entries.every((s) => s.startsWith('type '));
     out.push({ specifier: m[3], typeOnly: Boolean(m[1]) || allTypes });
   }
-  for (const m of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ specifier: m[1] ?? m[2], typeOnly: false });
+  for (const m of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g))
+    out.push({ specifier: m[1] ?? m[2], typeOnly: false });
   return out;
 }
 
@@ -40,17 +50,20 @@ function importsOf(source: string): Import[] {
 function resolveSpecifier(from: string, specifier: string): string | null {
   if (!specifier.startsWith('.')) return null;
   const base = resolve(dirname(from), specifier);
-  for (const f of [base.replace(/\.js$/, '.ts'), base, `${base}.ts`, join(base, 'index.ts')]) if (existsSync(f) && f.endsWith('.ts')) return f;
+  for (const f of [base.replace(/\.js$/, '.ts'), base, `${base}.ts`, join(base, 'index.ts')])
+    if (existsSync(f) && f.endsWith('.ts')) return f;
   throw new Error(`${relative(ROOT, from)}: cannot resolve '${specifier}'`);
 }
 
 const listTs = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 const SOURCES = listTs(HERE).filter((f) => !f.endsWith('.test.ts'));
 
 describe('the certifier is independent of reference/', () => {
-  it('sees the certifier\'s sources', () => {
+  it("sees the certifier's sources", () => {
     const names = SOURCES.map((f) => relative(HERE, f));
     for (const f of ['index.ts', 'attention.ts', 'block.ts', 'model.ts', 'training.ts', 'scenario.ts']) expect(names).toContain(f);
   });
@@ -59,7 +72,8 @@ describe('the certifier is independent of reference/', () => {
     const offending = SOURCES.flatMap((f) =>
       importsOf(readFileSync(f, 'utf8'))
         .filter((i) => resolveSpecifier(f, i.specifier)?.startsWith(REFERENCE))
-        .map((i) => `${relative(ROOT, f)} imports '${i.specifier}'`));
+        .map((i) => `${relative(ROOT, f)} imports '${i.specifier}'`),
+    );
     expect(offending).toEqual([]);
   });
 

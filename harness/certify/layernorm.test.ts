@@ -24,7 +24,12 @@ describe('layer norm', () => {
       expect(sum(row).abs().lt(1e-37)).toBe(true);
       const variance = sum(row.map((v) => v.pow(2))).div(5);
       const s2 = n.rstd[i].pow(-2).minus(eps);
-      expect(variance.minus(s2.div(s2.plus(eps))).abs().lt(1e-37)).toBe(true);
+      expect(
+        variance
+          .minus(s2.div(s2.plus(eps)))
+          .abs()
+          .lt(1e-37),
+      ).toBe(true);
     });
   });
 
@@ -46,7 +51,14 @@ describe('layer norm', () => {
       const g = U[i].map((u, j) => u.times(gamma[0][j]));
       const gMean = sum(g).div(5);
       const gxMean = sum(g.map((v, j) => v.times(xhat[j]))).div(5);
-      g.forEach((v, j) => expect(dx[i][j].minus(v.minus(gMean).minus(xhat[j].times(gxMean)).times(f.rstd[i])).abs().lt(1e-36)).toBe(true));
+      g.forEach((v, j) =>
+        expect(
+          dx[i][j]
+            .minus(v.minus(gMean).minus(xhat[j].times(gxMean)).times(f.rstd[i]))
+            .abs()
+            .lt(1e-36),
+        ).toBe(true),
+      );
     });
   });
 });

@@ -22,7 +22,14 @@ export interface LayerNormActivations {
 /** μ = mean x;  σ² = mean (x − μ)² (biased);  rstd = 1 / sqrt(σ² + ε);  y = γ ⊙ (x − μ)·rstd + β, row by row */
 export function layerNormForward(x: Mat, w: LayerNormWeights, eps: Decimal): LayerNormActivations {
   const mean = x.map((row) => sum(row).div(row.length));
-  const rstd = x.map((row, i) => ONE.div(sum(row.map((v) => v.minus(mean[i]).pow(2))).div(row.length).plus(eps).sqrt()));
+  const rstd = x.map((row, i) =>
+    ONE.div(
+      sum(row.map((v) => v.minus(mean[i]).pow(2)))
+        .div(row.length)
+        .plus(eps)
+        .sqrt(),
+    ),
+  );
   const y = x.map((row, i) => row.map((v, j) => w.gamma[j].times(v.minus(mean[i]).times(rstd[i])).plus(w.beta[j])));
   return { y, mean, rstd };
 }
@@ -49,8 +56,13 @@ function rowBackward(dy: Vec, x: Vec, gamma: Vec, mu: Decimal, rstd: Decimal): V
   const n = x.length;
   const centered = x.map((v) => v.minus(mu));
   const dxhat = dy.map((g, j) => g.times(gamma[j]));
-  const dvar = sum(dxhat.map((g, j) => g.times(centered[j]))).times(-0.5).times(rstd.pow(3));
-  const dmu = sum(dxhat).neg().times(rstd).plus(dvar.times(-2).div(n).times(sum(centered)));
+  const dvar = sum(dxhat.map((g, j) => g.times(centered[j])))
+    .times(-0.5)
+    .times(rstd.pow(3));
+  const dmu = sum(dxhat)
+    .neg()
+    .times(rstd)
+    .plus(dvar.times(-2).div(n).times(sum(centered)));
   return dxhat.map((g, j) => g.times(rstd).plus(dvar.times(2).times(centered[j]).div(n)).plus(dmu.div(n)));
 }
 

@@ -7,10 +7,22 @@ import { readDecimal } from './tensor.js';
 import { mismatches, numbers, numericGrad } from './test-gradcheck.js';
 
 const CASES: [string, Partial<ModelConfig>, Example][] = [
-  ['tokens, 2 layers, classification with a head bias, a repeated token',
-    { vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 2, seqLen: 3, outDim: 3, causal: true }, { tokens: [1, 3, 1], target: 2 }],
-  ['continuous input, regression',
-    { input: 'continuous', inDim: 2, dModel: 4, heads: 2, dFF: 3, layers: 1, seqLen: 3, head: 'regression', outDim: 2, mseFactor: 0.5 }, { inputs: [[0.5, -1], [0.25, 2]], target: [0.3, -0.7] }],
+  [
+    'tokens, 2 layers, classification with a head bias, a repeated token',
+    { vocab: 5, dModel: 4, heads: 2, dFF: 4, layers: 2, seqLen: 3, outDim: 3, causal: true },
+    { tokens: [1, 3, 1], target: 2 },
+  ],
+  [
+    'continuous input, regression',
+    { input: 'continuous', inDim: 2, dModel: 4, heads: 2, dFF: 3, layers: 1, seqLen: 3, head: 'regression', outDim: 2, mseFactor: 0.5 },
+    {
+      inputs: [
+        [0.5, -1],
+        [0.25, 2],
+      ],
+      target: [0.3, -0.7],
+    },
+  ],
 ];
 
 describe('the model', () => {

@@ -1,7 +1,16 @@
 // Mirrors reference/model.ts: embedding → blocks → head, one example at a time (T positions); the batch lives in
 // training.ts. It accepts and rejects exactly the examples the reference does (the same checks, the same messages).
 import type { Decimal } from '../exact.js';
-import { blockBackward, blockForward, blockGradTrace, blockParams, blockTrace, blockWeights, type BlockActivations, type BlockShape } from './block.js';
+import {
+  blockBackward,
+  blockForward,
+  blockGradTrace,
+  blockParams,
+  blockTrace,
+  blockWeights,
+  type BlockActivations,
+  type BlockShape,
+} from './block.js';
 import type { ModelConfig } from './config.js';
 import { embeddingBackward, embeddingForward, sinusoidalPositions } from './embedding.js';
 import { linearBackward, linearForward } from './linear.js';
@@ -51,7 +60,8 @@ function checkExample(c: ModelConfig, ex: Example): number {
   if (!T) throw new Error(`example needs a non-empty ${c.input === 'tokens' ? 'tokens' : 'inputs'} list`);
   if (T > c.seqLen) throw new Error(`sequence of ${T} positions exceeds seqLen ${c.seqLen}`);
   if (c.input === 'tokens') {
-    for (const t of ex.tokens!) if (!Number.isInteger(t) || t < 0 || t >= c.vocab) throw new Error(`token ${t} outside vocab 0..${c.vocab - 1}`);
+    for (const t of ex.tokens!)
+      if (!Number.isInteger(t) || t < 0 || t >= c.vocab) throw new Error(`token ${t} outside vocab 0..${c.vocab - 1}`);
   } else if (ex.inputs!.flat().length !== T * c.inDim) throw new Error(`inputs must be ${T}×${c.inDim}`);
   // a target of the head's kind must fit it: a regression target of another length is an error, never cut to outDim
   if (c.head === 'classification' && typeof ex.target === 'number') checkTarget(c, ex);
@@ -63,7 +73,8 @@ function checkTarget(c: ModelConfig, ex: Example): void {
   if (c.head === 'none') throw new Error('a model without a head has no loss to differentiate');
   if (c.head === 'classification') {
     const t = ex.target;
-    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c.outDim) throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= c.outDim)
+      throw new Error(`classification target must be a class index 0..${c.outDim - 1}`);
   } else if (!Array.isArray(ex.target) || ex.target.length !== c.outDim) {
     throw new Error(`regression target must be a list of ${c.outDim} numbers`);
   }
@@ -120,9 +131,10 @@ export function backward(c: ModelConfig, p: Params, f: Forward, read: ReadNumber
   const { T } = f;
   const s: BlockShape = { T, config: c };
   const grads: Params = Object.fromEntries(paramSpecs(c).map((sp) => [sp.name, zeros(...matShape(sp.shape))]));
-  const dHead = c.head === 'classification'
-    ? crossEntropyBackward(f.probs!, f.example.target as number)
-    : mseBackward(f.head!, (f.example.target as number[]).map(read), read(c.mseFactor));
+  const dHead =
+    c.head === 'classification'
+      ? crossEntropyBackward(f.probs!, f.example.target as number)
+      : mseBackward(f.head!, (f.example.target as number[]).map(read), read(c.mseFactor));
   const h = linearBackward([dHead], [f.final], p['head.W_out']);
   grads['head.W_out'] = h.dW;
   if (c.headBias) grads['head.b_out'] = [h.db];

@@ -6,7 +6,7 @@ import { OPS, type OpCall, type OpsScenario } from '../fixtures/scenario.js';
 import { certifyScenario } from './index.js';
 import { OPS_SCENARIO } from './test-scenarios.js';
 
-describe('the certifier\'s single operations', () => {
+describe("the certifier's single operations", () => {
   it('the central difference of given decimals: exactly 2, where float64 gives 2·(1 − 1.1e-13)', async () => {
     const cd: OpsScenario = { kind: 'ops', calls: OPS_SCENARIO.calls.filter((c) => c.id === 'cd') };
     expect(certifyScenario(cd)['cd/gradient'].data[0].eq(2)).toBe(true);
@@ -20,10 +20,31 @@ describe('the certifier\'s single operations', () => {
   const REFUSED: [string, OpCall][] = [
     ['matmul of mismatched sizes', { id: 'x', op: 'matmul', args: { A: [[1, 2]], B: [[1, 2]] } }],
     ['a softmax upstream of another size', { id: 'x', op: 'softmax', args: { x: [1, 2, 3], upstream: [1, 2] } }],
-    ['a layer-norm upstream of another size', { id: 'x', op: 'layer_norm', args: { x: [1, 2, 3], gamma: [1, 1, 1], beta: [0, 0, 0], eps: 1e-5, upstream: [1] } }],
+    [
+      'a layer-norm upstream of another size',
+      { id: 'x', op: 'layer_norm', args: { x: [1, 2, 3], gamma: [1, 1, 1], beta: [0, 0, 0], eps: 1e-5, upstream: [1] } },
+    ],
     ['a relu upstream of another size', { id: 'x', op: 'relu', args: { z: [1, -1], upstream: [1, 2, 3] } }],
-    ['attention heads that do not divide d', { id: 'x', op: 'attention', args: { Q: [[1, 2, 3]], K: [[1, 2, 3]], V: [[1, 2, 3]], heads: 2 } }],
-    ['attention K of another size than Q', { id: 'x', op: 'attention', args: { Q: [[1, 2]], K: [[1, 2], [3, 4]], V: [[1, 2]], heads: 1 } }],
+    [
+      'attention heads that do not divide d',
+      { id: 'x', op: 'attention', args: { Q: [[1, 2, 3]], K: [[1, 2, 3]], V: [[1, 2, 3]], heads: 2 } },
+    ],
+    [
+      'attention K of another size than Q',
+      {
+        id: 'x',
+        op: 'attention',
+        args: {
+          Q: [[1, 2]],
+          K: [
+            [1, 2],
+            [3, 4],
+          ],
+          V: [[1, 2]],
+          heads: 1,
+        },
+      },
+    ],
     ['a cross-entropy target outside the classes', { id: 'x', op: 'cross_entropy', args: { logits: [1, 2], target: 2 } }],
     ['a token outside the vocabulary', { id: 'x', op: 'embedding_backward', args: { tokens: [3], dX: [[1, 2]], vocab: 3 } }],
     ['gradients that do not split into steps', { id: 'x', op: 'sgd', args: { w: [1, 2], grads: [1, 2, 3], lr: 0.1 } }],

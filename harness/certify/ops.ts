@@ -32,7 +32,11 @@ export interface Given {
  * `read`), or the values `resolved` from a trace.
  */
 class Args {
-  constructor(private readonly call: OpCall, private readonly resolved: Record<string, Given>, private readonly read: ReadNumber) {}
+  constructor(
+    private readonly call: OpCall,
+    private readonly resolved: Record<string, Given>,
+    private readonly read: ReadNumber,
+  ) {}
 
   get id(): string {
     return this.call.id;
@@ -46,7 +50,8 @@ class Args {
   tensor(name: string): Given {
     if (this.resolved[name]) return this.resolved[name];
     const v = this.call.args[name];
-    if (v === undefined || typeof v === 'boolean' || (typeof v === 'object' && !Array.isArray(v))) throw new Error(`${this.id}.${name}: expected numbers`);
+    if (v === undefined || typeof v === 'boolean' || (typeof v === 'object' && !Array.isArray(v)))
+      throw new Error(`${this.id}.${name}: expected numbers`);
     const t = fromNested(v, `${this.id}.${name}`);
     return { shape: t.shape, flat: Array.from(t.data, this.read) };
   }
@@ -83,7 +88,8 @@ class Args {
   /** Argument `name` as a matrix (a vector is one row); anything with more dimensions is an error. */
   matrix(name: string): Mat {
     const x = this.tensor(name);
-    if (x.shape.length === 0 || x.shape.length > 2) throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
+    if (x.shape.length === 0 || x.shape.length > 2)
+      throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
     return x.shape.length === 1 ? [x.flat] : reshape(x.flat, x.shape[0], x.shape[1]);
   }
 
@@ -128,7 +134,14 @@ const OP_TABLE: Record<OpName, (a: Args) => Outputs> = {
     const M = a.matrix('M');
     const x = a.tensor('x').flat;
     if (x.length !== M[0].length) throw new Error(`${a.id}: M is ${M.length}×${M[0].length} but x has ${x.length} values`);
-    return { y: vector(matmulForward(M, x.map((v) => [v])).map((r) => r[0])) }; // x as a column
+    return {
+      y: vector(
+        matmulForward(
+          M,
+          x.map((v) => [v]),
+        ).map((r) => r[0]),
+      ),
+    }; // x as a column
   },
   dot: (a) => {
     const [x, y] = [a.tensor('a').flat, a.tensor('b').flat];
@@ -141,7 +154,14 @@ const OP_TABLE: Record<OpName, (a: Args) => Outputs> = {
     a.sameSize(x.flat, y, 'a and b');
     return { value: tensor(x.shape, subtract(x.flat, y)) };
   },
-  outer: (a) => ({ C: matrix(matmulForward(a.tensor('a').flat.map((v) => [v]), [a.tensor('b').flat])) }), // a column times b a row
+  outer: (a) => ({
+    C: matrix(
+      matmulForward(
+        a.tensor('a').flat.map((v) => [v]),
+        [a.tensor('b').flat],
+      ),
+    ),
+  }), // a column times b a row
   softmax: (a) => {
     const { shape } = a.tensor('x');
     const X = a.matrix('x');
@@ -149,7 +169,11 @@ const OP_TABLE: Record<OpName, (a: Args) => Outputs> = {
     const steps = softmaxSteps(X);
     const perRow = (v: Vec) => (shape.length === 1 ? scalar(v[0]) : vector(v));
     const out: Outputs = {
-      max: perRow(steps.max), shifted: tensor(shape, steps.shifted.flat()), exps: tensor(shape, steps.exps.flat()), sum: perRow(steps.sum), y: tensor(shape, Y.flat()),
+      max: perRow(steps.max),
+      shifted: tensor(shape, steps.shifted.flat()),
+      exps: tensor(shape, steps.exps.flat()),
+      sum: perRow(steps.sum),
+      y: tensor(shape, Y.flat()),
     };
     if (a.has('upstream')) out.dx = tensor(shape, softmaxBackward(a.upstream(X.length, X[0].length), Y).flat());
     return out;
@@ -213,22 +237,37 @@ const OP_TABLE: Record<OpName, (a: Args) => Outputs> = {
     const dX = a.matrix('dX');
     const vocab = a.num('vocab').toNumber();
     if (dX.length !== tokens.length) throw new Error(`${a.id}: ${tokens.length} tokens but dX has ${dX.length} rows`);
-    for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${a.id}: token ${tok} outside 0..${vocab - 1}`);
+    for (const tok of tokens)
+      if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${a.id}: token ${tok} outside 0..${vocab - 1}`);
     return { dE: matrix(embeddingBackward(dX, tokens, vocab)) };
   },
   mlp_mse: (a) => {
     const x = a.matrix('x');
     const w = { W_1: a.matrix('W_1'), b_1: a.tensor('b_1').flat, W_2: a.matrix('W_2'), b_2: a.tensor('b_2').flat };
-    if (w.W_1.length !== x[0].length || w.W_2.length !== w.W_1[0].length || w.b_1.length !== w.W_1[0].length || w.b_2.length !== w.W_2[0].length) {
+    if (
+      w.W_1.length !== x[0].length ||
+      w.W_2.length !== w.W_1[0].length ||
+      w.b_1.length !== w.W_1[0].length ||
+      w.b_2.length !== w.W_2[0].length
+    ) {
       throw new Error(`${a.id}: the shapes of x, W_1, b_1, W_2, b_2 do not chain`);
     }
     const target = a.tensor('target').flat;
-    if (target.length !== x.length * w.W_2[0].length) throw new Error(`${a.id}: target has ${target.length} values, the output ${x.length * w.W_2[0].length}`);
+    if (target.length !== x.length * w.W_2[0].length)
+      throw new Error(`${a.id}: target has ${target.length} values, the output ${x.length * w.W_2[0].length}`);
     const { f, g, loss } = ffnMse(x, w, { target, factor: a.num('factor') });
     return {
-      hidden: matrix(f.a.hidden), act: matrix(f.a.act), output: matrix(f.a.out), loss: scalar(loss), doutput: matrix(g.a.out),
-      dW_2: matrix(g.w.W_2), db_2: vector(g.w.b_2!), dact: matrix(g.a.act), dhidden: matrix(g.a.hidden),
-      dW_1: matrix(g.w.W_1), db_1: vector(g.w.b_1!),
+      hidden: matrix(f.a.hidden),
+      act: matrix(f.a.act),
+      output: matrix(f.a.out),
+      loss: scalar(loss),
+      doutput: matrix(g.a.out),
+      dW_2: matrix(g.w.W_2),
+      db_2: vector(g.w.b_2!),
+      dact: matrix(g.a.act),
+      dhidden: matrix(g.a.hidden),
+      dW_1: matrix(g.w.W_1),
+      db_1: vector(g.w.b_1!),
     };
   },
   sgd: (a) => optimizerOp(a, (lr) => ({ kind: 'sgd', lr })),

@@ -9,8 +9,8 @@ const d = (x: number | string) => new Decimal(x);
 const p = (...xs: number[]): Params => ({ w: [xs.map(d)] });
 const values = (ps: Params) => ps.w[0].map((x) => x.toString());
 
-describe('the certifier\'s optimizers', () => {
-  it('Adam\'s defaults are the reference\'s', () => {
+describe("the certifier's optimizers", () => {
+  it("Adam's defaults are the reference's", () => {
     expect({ ...ADAM_DEFAULTS }).toEqual(REF_DEFAULTS);
   });
 
@@ -26,7 +26,7 @@ describe('the certifier\'s optimizers', () => {
     expect(values(m)).toEqual(['0.71']);
   });
 
-  it('Adam\'s first step moves each weight by lr·g/(|g| + ε·…) ≈ lr, whatever the size of g', () => {
+  it("Adam's first step moves each weight by lr·g/(|g| + ε·…) ≈ lr, whatever the size of g", () => {
     const w = p(0, 0);
     const s = adamInit();
     adamStep(w, p(1e-3, -50), ['w'], { state: s, hyper: { lr: d('0.01'), beta1: d('0.9'), beta2: d('0.999'), eps: d(0) } });

@@ -33,8 +33,11 @@ describe('the decimal certifier against the float64 reference', () => {
     const d = agreement(ref, certifyScenario(s, initialFor(s)));
     // reading 1.0002 and 0.9998 as decimals moves (1.0002 − 0.9998)/2e-4 by 1.1e-13 of itself: input rounding, amplified
     expect(d.failures.filter((f) => !f.startsWith('cd/gradient'))).toEqual([]);
-    const fmt = (x: Agreement) => `max rel ${x.maxRel.toExponential(2)}, max normwise ${x.maxNormwise.toExponential(2)}, ${x.byTensorScale} by tensor scale`;
-    summary.push(`${name}: ${Object.keys(ref).length} paths, ${a.compared} values\n  binary inputs:  ${fmt(a)}\n  decimal inputs: ${fmt(d)}${d.failures.length ? `; beyond tolerance: ${d.failures.join('; ')}` : ''}`);
+    const fmt = (x: Agreement) =>
+      `max rel ${x.maxRel.toExponential(2)}, max normwise ${x.maxNormwise.toExponential(2)}, ${x.byTensorScale} by tensor scale`;
+    summary.push(
+      `${name}: ${Object.keys(ref).length} paths, ${a.compared} values\n  binary inputs:  ${fmt(a)}\n  decimal inputs: ${fmt(d)}${d.failures.length ? `; beyond tolerance: ${d.failures.join('; ')}` : ''}`,
+    );
   });
 
   it('the scenarios exercise clipping that fires, every optimizer, and per-example grads of repeated tokens', async () => {
@@ -44,7 +47,13 @@ describe('the decimal certifier against the float64 reference', () => {
     // token 1 occurs twice in example 0: its embedding gradient is the sum over both positions
     const gX = cert['t1/0/grad.X'].data;
     const gE = cert['t1/0/grad.embedding.E'].data;
-    for (let j = 0; j < 8; j++) expect(gE[8 + j].minus(gX[j].plus(gX[16 + j])).abs().lt(1e-35)).toBe(true);
+    for (let j = 0; j < 8; j++)
+      expect(
+        gE[8 + j]
+          .minus(gX[j].plus(gX[16 + j]))
+          .abs()
+          .lt(1e-35),
+      ).toBe(true);
     const reg = MODEL_SCENARIOS['regression head, continuous input, momentum, subset, clip'];
     const rc = certifyScenario(reg, initialFor(reg));
     expect(rc['t3/grad_norm'].data[0].gt(0.1)).toBe(true);
@@ -77,12 +86,41 @@ async function outcome(run: () => unknown): Promise<{ error: string } | { paths:
 
 const REG: ModelScenario = {
   kind: 'model',
-  config: { input: 'continuous', inDim: 2, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: 'none', head: 'regression', outDim: 2, layerNorm: false },
+  config: {
+    input: 'continuous',
+    inDim: 2,
+    dModel: 2,
+    heads: 1,
+    dFF: 0,
+    layers: 1,
+    seqLen: 2,
+    positional: 'none',
+    head: 'regression',
+    outDim: 2,
+    layerNorm: false,
+  },
   init: { seed: 5 },
-  examples: [{ inputs: [[0.5, -1], [1, 0.25]], target: [0.3, -0.7] }],
-  steps: [{ id: 'f0', do: 'forward' }, { id: 't1', do: 'train' }],
+  examples: [
+    {
+      inputs: [
+        [0.5, -1],
+        [1, 0.25],
+      ],
+      target: [0.3, -0.7],
+    },
+  ],
+  steps: [
+    { id: 'f0', do: 'forward' },
+    { id: 't1', do: 'train' },
+  ],
 };
-const BOOK: ModelScenario = { kind: 'model', config: BOOK_CONFIG, weights: BOOK_WEIGHTS, examples: [{ tokens: [0, 1], target: 2 }], steps: [{ id: 't1', do: 'train' }] };
+const BOOK: ModelScenario = {
+  kind: 'model',
+  config: BOOK_CONFIG,
+  weights: BOOK_WEIGHTS,
+  examples: [{ tokens: [0, 1], target: 2 }],
+  steps: [{ id: 't1', do: 'train' }],
+};
 const forwardOnly = (s: ModelScenario): ModelScenario => ({ ...s, steps: [{ id: 'f0', do: 'forward' }] });
 const withExample = (s: ModelScenario, ex: ModelScenario['examples'][number]): ModelScenario => ({ ...s, examples: [ex] });
 
@@ -101,8 +139,32 @@ const REJECTED: [string, ModelScenario][] = [
   ['inputs of the wrong width', withExample(REG, { inputs: [[0.5, -1, 2]], target: [0.3, -0.7] })],
   ['an empty batch, trained', { ...BOOK, examples: [] }],
   ['an unknown trainable parameter', { ...BOOK, steps: [{ id: 't1', do: 'train', trainable: ['head.W_in'] }] }],
-  ['weights of a parameter the model lacks', { ...BOOK, weights: { ...BOOK_WEIGHTS, 'blocks.0.attn.W_O': [[1, 0], [0, 1]] } }],
-  ['weights of the wrong shape', { ...BOOK, weights: { ...BOOK_WEIGHTS, 'head.W_out': [[0.1, 0], [0, 0.1]] } }],
+  [
+    'weights of a parameter the model lacks',
+    {
+      ...BOOK,
+      weights: {
+        ...BOOK_WEIGHTS,
+        'blocks.0.attn.W_O': [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+    },
+  ],
+  [
+    'weights of the wrong shape',
+    {
+      ...BOOK,
+      weights: {
+        ...BOOK_WEIGHTS,
+        'head.W_out': [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+      },
+    },
+  ],
   ['a weight not given and no init seed', { ...BOOK, weights: { 'embedding.E': BOOK_WEIGHTS['embedding.E'] } }],
   ['an inconsistent config', { ...BOOK, config: { ...BOOK_CONFIG, heads: 3 } }],
   ['a model without a head, trained', { ...REG, config: { ...REG.config, head: 'none' }, examples: [{ inputs: [[0.5, -1]] }] }],
@@ -112,11 +174,14 @@ const REJECTED: [string, ModelScenario][] = [
 const ACCEPTED: [string, ModelScenario][] = [
   ['a class index as a regression target, forward only (no loss)', forwardOnly(withExample(REG, { inputs: [[0.5, -1]], target: 1 }))],
   ['a list as a classification target, forward only (no loss)', forwardOnly(withExample(BOOK, { tokens: [0, 1], target: [0, 1] }))],
-  ['an unknown optimizer that no step uses', forwardOnly({ ...BOOK, optimizer: { kind: 'rmsprop' } as unknown as ModelScenario['optimizer'] })],
+  [
+    'an unknown optimizer that no step uses',
+    forwardOnly({ ...BOOK, optimizer: { kind: 'rmsprop' } as unknown as ModelScenario['optimizer'] }),
+  ],
 ];
 
 describe('the certifier accepts and rejects exactly what the reference does', () => {
-  it.each(REJECTED)('rejects %s, with the reference\'s message', async (_name, s) => {
+  it.each(REJECTED)("rejects %s, with the reference's message", async (_name, s) => {
     const ref = await outcome(() => runScenario(referenceImplementation, s));
     expect(ref).toHaveProperty('error');
     expect(await outcome(() => certifyScenario(s, initialFor(s)))).toEqual(ref);

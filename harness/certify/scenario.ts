@@ -33,7 +33,8 @@ function modelParams(s: ModelScenario, c: ModelConfig, read: ReadNumber, initial
     if (!s.init) throw new Error(`weights.${sp.name} is not given and the scenario has no init seed`);
     const init = initialParams?.[sp.name];
     if (!init) throw new Error(`${sp.name}: the scenario draws it from init seed ${s.init.seed}; pass its initial values as initialParams`);
-    if (init.length !== sizeOf(sp.shape)) throw new Error(`initialParams.${sp.name}: ${init.length} values, the parameter has ${sizeOf(sp.shape)}`);
+    if (init.length !== sizeOf(sp.shape))
+      throw new Error(`initialParams.${sp.name}: ${init.length} values, the parameter has ${sizeOf(sp.shape)}`);
     params[sp.name] = reshape(Array.from(init, exactBinary), ...matShape(sp.shape)); // float64 draws: their exact values
   }
   return params;
@@ -53,12 +54,20 @@ function runModel(s: ModelScenario, read: ReadNumber, initialParams?: InitialPar
       forwards.forEach((f, i) => {
         for (const [name, v] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = v;
       });
-      if (forwards.every((f) => f.loss)) trace[`${step.id}/loss`] = scalar(forwards.reduce((a, f) => a.plus(f.loss!), read(0)).div(forwards.length));
+      if (forwards.every((f) => f.loss))
+        trace[`${step.id}/loss`] = scalar(forwards.reduce((a, f) => a.plus(f.loss!), read(0)).div(forwards.length));
       Object.assign(trace, named(`${step.id}/param.`, params));
       continue;
     }
     opt ??= createOptimizer(readOptimizerSpec(s.optimizer ?? { kind: 'sgd', lr: 0.1 }, read));
-    const r = trainStep(c, params, s.examples, opt, { trainable: step.trainable, clip: step.clip === undefined ? undefined : read(step.clip) }, read);
+    const r = trainStep(
+      c,
+      params,
+      s.examples,
+      opt,
+      { trainable: step.trainable, clip: step.clip === undefined ? undefined : read(step.clip) },
+      read,
+    );
     r.forwards.forEach((f, i) => {
       for (const [name, v] of Object.entries({ ...f.trace, ...r.gradTraces[i] })) trace[`${step.id}/${i}/${name}`] = v;
     });
@@ -128,7 +137,12 @@ export interface CertifyOptions {
  * scenario with `then:` calls, also theirs). initialParams: the initial values of the parameters a scenario
  * draws from `init` (the reference's seeded PRNG is not re-implemented here). paths: keep only these paths.
  */
-export function certifyScenario(scenario: Scenario, initialParams?: InitialParams, paths?: string[], options: CertifyOptions = {}): DecimalTrace {
+export function certifyScenario(
+  scenario: Scenario,
+  initialParams?: InitialParams,
+  paths?: string[],
+  options: CertifyOptions = {},
+): DecimalTrace {
   const read = options.inputs === 'binary' ? readBinary : readDecimal;
   let all: DecimalTrace;
   if (scenario.kind === 'ops') all = runOps(scenario.calls, read);

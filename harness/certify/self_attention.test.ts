@@ -12,7 +12,8 @@ describe('self-attention', () => {
     const g = selfAttentionBackward(U, { x: X, w, a: selfAttentionForward(X, w, s) }, s);
     const loss = () => dotAll(U, selfAttentionForward(X, w, s).out);
     expect(mismatches(g.x, numericGrad(X, loss))).toEqual([]);
-    for (const name of ['W_Q', 'W_K', 'W_V', 'W_O'] as const) if (w[name]) expect(mismatches(g.w[name]!, numericGrad(w[name]!, loss)), name).toEqual([]);
+    for (const name of ['W_Q', 'W_K', 'W_V', 'W_O'] as const)
+      if (w[name]) expect(mismatches(g.w[name]!, numericGrad(w[name]!, loss)), name).toEqual([]);
     expect(g.w.W_O === null).toBe(!projection);
   });
 });

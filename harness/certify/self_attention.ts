@@ -34,7 +34,13 @@ export function selfAttentionBackward(dout: Mat, f: SelfAttentionTensors, s: Att
   const { x: X, w, a } = f;
   const o = w.W_O ? linearBackward(dout, a.context, w.W_O) : null;
   const g = attentionBackward(o ? o.dX : dout, a, s);
-  const [q, k, v] = ([[g.Q, w.W_Q], [g.K, w.W_K], [g.V, w.W_V]] as const).map(([dP, W]) => linearBackward(dP, X, W));
+  const [q, k, v] = (
+    [
+      [g.Q, w.W_Q],
+      [g.K, w.W_K],
+      [g.V, w.W_V],
+    ] as const
+  ).map(([dP, W]) => linearBackward(dP, X, W));
   return {
     x: add(add(q.dX, k.dX), v.dX),
     w: { W_Q: q.dW, W_K: k.dW, W_V: v.dW, W_O: o ? o.dW : null },

@@ -18,10 +18,18 @@ describe('softmax', () => {
     softmaxForward(x).forEach((row, i) => row.forEach((v, j) => expect(v.minus(shifted[i][j]).abs().lt(1e-35)).toBe(true)));
   });
 
-  it.each([['all keys', undefined], ['causal', causal]] as const)('backward (%s) is the derivative of the forward', (_name, visible) => {
+  it.each([
+    ['all keys', undefined],
+    ['causal', causal],
+  ] as const)('backward (%s) is the derivative of the forward', (_name, visible) => {
     const U = r.mat(3, 4);
     const dx = softmaxBackward(U, softmaxForward(x, visible));
-    expect(mismatches(dx, numericGrad(x, () => dotAll(U, softmaxForward(x, visible))))).toEqual([]);
+    expect(
+      mismatches(
+        dx,
+        numericGrad(x, () => dotAll(U, softmaxForward(x, visible))),
+      ),
+    ).toEqual([]);
   });
 
   it('the Jacobian product equals the closed form y ⊙ (dy − Σ dy·y) the reference uses', () => {
@@ -30,7 +38,14 @@ describe('softmax', () => {
     const dx = softmaxBackward(U, y);
     y.forEach((row, i) => {
       const dot = sum(row.map((v, k) => v.times(U[i][k])));
-      row.forEach((v, j) => expect(dx[i][j].minus(v.times(U[i][j].minus(dot))).abs().lt(new Decimal('1e-38'))).toBe(true));
+      row.forEach((v, j) =>
+        expect(
+          dx[i][j]
+            .minus(v.times(U[i][j].minus(dot)))
+            .abs()
+            .lt(new Decimal('1e-38')),
+        ).toBe(true),
+      );
     });
   });
 });

@@ -46,7 +46,11 @@ export const scalar = (x: Decimal): DecimalTensor => ({ shape: [], data: [x] });
 export const vector = (v: Vec): DecimalTensor => tensor([v.length], v);
 export const matrix = (A: Mat): DecimalTensor => tensor([A.length, A[0].length], A.flat());
 /** [heads×T×T] from one T×T matrix per head */
-export const stacked = (Ms: Mat[]): DecimalTensor => tensor([Ms.length, Ms[0].length, Ms[0][0].length], Ms.flatMap((M) => M.flat()));
+export const stacked = (Ms: Mat[]): DecimalTensor =>
+  tensor(
+    [Ms.length, Ms[0].length, Ms[0][0].length],
+    Ms.flatMap((M) => M.flat()),
+  );
 
 /** Σ xs */
 export const sum = (xs: readonly Decimal[]): Decimal => xs.reduce((s, x) => s.plus(x), ZERO);

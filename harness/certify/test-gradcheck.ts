@@ -23,24 +23,29 @@ export const dotAll = (U: Mat, Y: Mat): Decimal => sum(U.flatMap((row, i) => row
 /** ∂loss/∂M by central differences, M perturbed in place (and restored) entry by entry. */
 export function numericGrad(M: Mat, loss: () => Decimal, every = 1): (Decimal | null)[][] {
   let k = 0;
-  return M.map((row, i) => row.map((x, j) => {
-    if (k++ % every !== 0) return null;
-    M[i][j] = x.plus(H);
-    const up = loss();
-    M[i][j] = x.minus(H);
-    const down = loss();
-    M[i][j] = x;
-    return up.minus(down).div(H.times(2));
-  }));
+  return M.map((row, i) =>
+    row.map((x, j) => {
+      if (k++ % every !== 0) return null;
+      M[i][j] = x.plus(H);
+      const up = loss();
+      M[i][j] = x.minus(H);
+      const down = loss();
+      M[i][j] = x;
+      return up.minus(down).div(H.times(2));
+    }),
+  );
 }
 
 /** The entries where an analytic gradient and a numeric one differ by more than tol·(1 + |numeric|). */
 export function mismatches(analytic: Mat, numeric: (Decimal | null)[][], tol = 1e-20): string[] {
   const out: string[] = [];
-  numeric.forEach((row, i) => row.forEach((n, j) => {
-    if (n === null) return;
-    const a = analytic[i][j];
-    if (a.minus(n).abs().gt(n.abs().plus(1).times(tol))) out.push(`[${i}][${j}]: ${a.toSignificantDigits(12)} vs numeric ${n.toSignificantDigits(12)}`);
-  }));
+  numeric.forEach((row, i) =>
+    row.forEach((n, j) => {
+      if (n === null) return;
+      const a = analytic[i][j];
+      if (a.minus(n).abs().gt(n.abs().plus(1).times(tol)))
+        out.push(`[${i}][${j}]: ${a.toSignificantDigits(12)} vs numeric ${n.toSignificantDigits(12)}`);
+    }),
+  );
   return out;
 }

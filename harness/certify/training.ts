@@ -21,7 +21,8 @@ export type OptimizerSpec =
 
 /** A scenario's optimizer read with `read`; Adam's missing hyper-parameters are the conventions' defaults. */
 export function readOptimizerSpec(spec: GivenOptimizerSpec, read: ReadNumber): OptimizerSpec {
-  if (!['sgd', 'momentum', 'adam'].includes(spec.kind)) throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
+  if (!['sgd', 'momentum', 'adam'].includes(spec.kind))
+    throw new Error(`unknown optimizer '${(spec as { kind: string }).kind}' (sgd, momentum, adam)`);
   if (spec.kind === 'sgd') return { kind: 'sgd', lr: read(spec.lr) };
   if (spec.kind === 'momentum') return { kind: 'momentum', lr: read(spec.lr), beta: read(spec.beta) };
   const h = (k: keyof typeof ADAM_DEFAULTS) => read(spec[k] ?? ADAM_DEFAULTS[k]);
@@ -93,7 +94,14 @@ export interface StepResult extends BatchResult {
 }
 
 /** forward → mean loss → backward → (clip) → optimizer update, in place on `params`. */
-export function trainStep(c: ModelConfig, params: Params, examples: Example[], opt: Optimizer, o: StepOptions, read: ReadNumber): StepResult {
+export function trainStep(
+  c: ModelConfig,
+  params: Params,
+  examples: Example[],
+  opt: Optimizer,
+  o: StepOptions,
+  read: ReadNumber,
+): StepResult {
   const names = o.trainable ?? paramSpecs(c).map((s) => s.name);
   for (const n of names) if (!(n in params)) throw new Error(`unknown parameter ${n}`);
   const r = batchGradients(c, params, examples, read);

@@ -24,10 +24,16 @@ export function auditCommand(o: { json?: boolean; write?: boolean; files?: strin
   }
   for (const a of audits) {
     const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
-    console.log(`${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`);
+    console.log(
+      `${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`,
+    );
   }
   const counts = audits.reduce<Record<string, number>>((m, a) => ((m[a.verdict] = (m[a.verdict] ?? 0) + 1), m), {});
   const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
-  console.log(`${audits.length} claim(s): ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`);
+  console.log(
+    `${audits.length} claim(s): ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}; ${mismatches} differ from the fixtures' recorded verdicts`,
+  );
   return mismatches ? EXIT.failures : EXIT.ok;
 }

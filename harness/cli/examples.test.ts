@@ -58,7 +58,8 @@ describe("the book's Examples 1-3 on the reference", () => {
     const lines: string[] = [];
     printBookExamples((s) => lines.push(s));
     const text = lines.join('\n');
-    for (const heading of ['Example 1 (5.7)', 'Example 2 (6.10)', 'Example 3 (7.9)', 'attention weights', 'dL/dW_Q', 'loss after']) expect(text).toContain(heading);
+    for (const heading of ['Example 1 (5.7)', 'Example 2 (6.10)', 'Example 3 (7.9)', 'attention weights', 'dL/dW_Q', 'loss after'])
+      expect(text).toContain(heading);
     expect(text).not.toMatch(/NaN|Infinity/);
   });
 });

@@ -9,8 +9,19 @@ import { batchGradients, createOptimizer, trainStep } from '../../reference/trai
 
 /** The 2×2 model of Examples 1-4: fixed embeddings, one head, no FFN, no layer norm, no residual, no positions. */
 export const BOOK_2X2: ModelConfig = makeConfig({
-  vocab: 4, dModel: 2, heads: 1, dFF: 0, layers: 1, seqLen: 2, positional: 'none',
-  attnProjection: false, attnResidual: false, layerNorm: false, head: 'classification', outDim: 4, headBias: false,
+  vocab: 4,
+  dModel: 2,
+  heads: 1,
+  dFF: 0,
+  layers: 1,
+  seqLen: 2,
+  positional: 'none',
+  attnProjection: false,
+  attnResidual: false,
+  layerNorm: false,
+  head: 'classification',
+  outDim: 4,
+  headBias: false,
 });
 
 /** A = [1,0], B = [0,1], C = [1,1], D = [0,0]; W_Q = W_K = W_V = 0.1·I; the "simplified 2×2 W_O" read as the 2×4 [[0.1,0,0,0],[0,0,0.1,0]]. */
@@ -43,11 +54,18 @@ export function printBookExamples(write: (s: string) => void = console.log): voi
   const ex1 = batchGradients(c, bookWeights(), [A_B_TO_C], { traceGrads: true });
   const t = ex1.forwards[0].trace;
   for (const [label, name] of [
-    ['X', 'X'], ['Q', 'blocks.0.attn.Q'], ['K', 'blocks.0.attn.K'], ['V', 'blocks.0.attn.V'],
-    ['raw scores Q·Kᵀ', 'blocks.0.attn.scores'], ['scaled scores', 'blocks.0.attn.scaled'],
-    ['attention weights', 'blocks.0.attn.weights'], ['context (position 1)', 'final_repr'],
-    ['logits [A, B, C, D]', 'logits'], ['probabilities', 'probs'],
-  ] as const) show(label, t[name], write);
+    ['X', 'X'],
+    ['Q', 'blocks.0.attn.Q'],
+    ['K', 'blocks.0.attn.K'],
+    ['V', 'blocks.0.attn.V'],
+    ['raw scores Q·Kᵀ', 'blocks.0.attn.scores'],
+    ['scaled scores', 'blocks.0.attn.scaled'],
+    ['attention weights', 'blocks.0.attn.weights'],
+    ['context (position 1)', 'final_repr'],
+    ['logits [A, B, C, D]', 'logits'],
+    ['probabilities', 'probs'],
+  ] as const)
+    show(label, t[name], write);
 
   write('');
   write('Example 2 (6.10): one SGD step (η = 0.1) on W_O only');
@@ -66,11 +84,18 @@ export function printBookExamples(write: (s: string) => void = console.log): voi
   write('');
   write('Example 3 (7.9): full backpropagation, all of W_Q, W_K, W_V, W_O trained (η = 0.1)');
   for (const [label, name] of [
-    ['dL/dcontext', 'grad.final_repr'], ['dL/dweights', 'grad.blocks.0.attn.weights'],
-    ['dL/dscores (softmax backward)', 'grad.blocks.0.attn.scaled'], ['dL/d(Q·Kᵀ) (× 1/√2)', 'grad.blocks.0.attn.scores'],
-    ['dL/dQ', 'grad.blocks.0.attn.Q'], ['dL/dK', 'grad.blocks.0.attn.K'], ['dL/dV', 'grad.blocks.0.attn.V'],
-    ['dL/dW_Q', 'grad.blocks.0.attn.W_Q'], ['dL/dW_K', 'grad.blocks.0.attn.W_K'], ['dL/dW_V', 'grad.blocks.0.attn.W_V'],
-  ] as const) show(label, g[name], write);
+    ['dL/dcontext', 'grad.final_repr'],
+    ['dL/dweights', 'grad.blocks.0.attn.weights'],
+    ['dL/dscores (softmax backward)', 'grad.blocks.0.attn.scaled'],
+    ['dL/d(Q·Kᵀ) (× 1/√2)', 'grad.blocks.0.attn.scores'],
+    ['dL/dQ', 'grad.blocks.0.attn.Q'],
+    ['dL/dK', 'grad.blocks.0.attn.K'],
+    ['dL/dV', 'grad.blocks.0.attn.V'],
+    ['dL/dW_Q', 'grad.blocks.0.attn.W_Q'],
+    ['dL/dW_K', 'grad.blocks.0.attn.W_K'],
+    ['dL/dW_V', 'grad.blocks.0.attn.W_V'],
+  ] as const)
+    show(label, g[name], write);
   const p3 = bookWeights();
   const trained = ['blocks.0.attn.W_Q', 'blocks.0.attn.W_K', 'blocks.0.attn.W_V', 'head.W_out'];
   trainStep(c, p3, [A_B_TO_C], createOptimizer({ kind: 'sgd', lr: 0.1 }), { trainable: trained });

@@ -26,6 +26,8 @@ export async function goldenCommand(o: { check?: boolean; files?: string }): Pro
     if (changes.length && !o.check) writeGolden(r.golden);
   }
   if (problems) return EXIT.usage;
-  console.log(o.check ? `${stale} fixture(s) with stale expected values` : `${stale} fixture(s) updated, ${suite.fixtures.length - stale} unchanged`);
+  console.log(
+    o.check ? `${stale} fixture(s) with stale expected values` : `${stale} fixture(s) updated, ${suite.fixtures.length - stale} unchanged`,
+  );
   return o.check && stale ? EXIT.failures : EXIT.ok;
 }

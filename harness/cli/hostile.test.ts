@@ -35,7 +35,10 @@ function expectValidReports(dir: string) {
 }
 const run = (impl: string[], more: string[] = [], timeoutMs = 60_000) => {
   const reports = tmp('reports');
-  return tconf(['run', '--impl', ...impl, '--no-progress', '--report-dir', reports, ...more], { fixtureDir, timeoutMs }).then((r) => ({ ...r, reports }));
+  return tconf(['run', '--impl', ...impl, '--no-progress', '--report-dir', reports, ...more], { fixtureDir, timeoutMs }).then((r) => ({
+    ...r,
+    reports,
+  }));
 };
 
 // matmul in plain JavaScript, for adapters that answer the small suite's one ops scenario correctly.
@@ -65,7 +68,11 @@ describe('a handshake that fails ends the run at once (exit 2), killing the adap
   });
 
   it('a later implementation whose handshake fails still leaves the reports of those that ran, marked incomplete', async () => {
-    const r = await run(['reference', scriptAdapter({ hello: `{ type: 'hello', protocol_version: 2, implementation: ${helloOf('v2')} }` })], [], 30_000);
+    const r = await run(
+      ['reference', scriptAdapter({ hello: `{ type: 'hello', protocol_version: 2, implementation: ${helloOf('v2')} }` })],
+      [],
+      30_000,
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/protocol version 2/);
     const report = expectValidReports(r.reports);
@@ -77,8 +84,12 @@ describe('a handshake that fails ends the run at once (exit 2), killing the adap
     const reports = tmp('reports');
     let pid = 0;
     // a bare node reads its script from stdin and never answers hello: wait until the reference has run, then interrupt
-    const done = tconf(['run', '--impl', 'reference', `exec:${process.execPath}`, '--no-progress', '--report-dir', reports, '--timeout', '600'], { fixtureDir, timeoutMs: 60_000, onSpawn: (p) => (pid = p) });
-    for (let i = 0; i < 400 && !existsSync(join(reports, 'tconf-run-in-progress.txt')); i++) await new Promise((res) => setTimeout(res, 25));
+    const done = tconf(
+      ['run', '--impl', 'reference', `exec:${process.execPath}`, '--no-progress', '--report-dir', reports, '--timeout', '600'],
+      { fixtureDir, timeoutMs: 60_000, onSpawn: (p) => (pid = p) },
+    );
+    for (let i = 0; i < 400 && !existsSync(join(reports, 'tconf-run-in-progress.txt')); i++)
+      await new Promise((res) => setTimeout(res, 25));
     await new Promise((res) => setTimeout(res, 2500));
     process.kill(pid, 'SIGTERM');
     const r = await done;
@@ -205,7 +216,12 @@ describe('what an adapter says is bounded and made inert before it is shown', ()
   });
 
   it('a 3 MB error message costs its scenario, once, and the reports stay small', async () => {
-    const r = await run([scriptAdapter({ hello: helloOf('loud', ['matmul'], ['forward', 'backward', 'sgd', 'residual']), onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : { id: req.id, type: 'error', message: 'x'.repeat(3e6) }` })]);
+    const r = await run([
+      scriptAdapter({
+        hello: helloOf('loud', ['matmul'], ['forward', 'backward', 'sgd', 'residual']),
+        onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : { id: req.id, type: 'error', message: 'x'.repeat(3e6) }`,
+      }),
+    ]);
     expect(r.code).toBe(1);
     const report = expectValidReports(r.reports);
     expect(report.summary.loud.overall).toMatchObject({ pass: 1, error: 4 });
@@ -223,7 +239,13 @@ describe('what an adapter says is bounded and made inert before it is shown', ()
   });
 
   it('a 70,000-character trace glob is refused at the handshake', async () => {
-    const hello = JSON.stringify({ name: 'globby', version: '1', language: 'JavaScript', dtype: 'float64', capabilities: { ops: ['matmul'], features: [], trace: ['('.repeat(70_000)] } });
+    const hello = JSON.stringify({
+      name: 'globby',
+      version: '1',
+      language: 'JavaScript',
+      dtype: 'float64',
+      capabilities: { ops: ['matmul'], features: [], trace: ['('.repeat(70_000)] },
+    });
     const r = await run([scriptAdapter({ hello })]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/trace/);
@@ -231,8 +253,14 @@ describe('what an adapter says is bounded and made inert before it is shown', ()
 
   it('a line of 50 MB against a 1 MiB limit costs its scenario, with the harness held to a 200 MB heap', async () => {
     const reports = tmp('reports');
-    const adapter = scriptAdapter({ hello: helloOf('flood'), onRun: `(req) => { const chunk = 'x'.repeat(1 << 20); for (let i = 0; i < 50; i++) process.stdout.write(chunk); return null; }` });
-    const r = await tconf(['run', '--impl', adapter, '--no-progress', '--report-dir', reports, '--max-line-bytes', String(1 << 20), '--timeout', '20'], { fixtureDir, timeoutMs: 60_000, nodeFlags: ['--max-old-space-size=200'] });
+    const adapter = scriptAdapter({
+      hello: helloOf('flood'),
+      onRun: `(req) => { const chunk = 'x'.repeat(1 << 20); for (let i = 0; i < 50; i++) process.stdout.write(chunk); return null; }`,
+    });
+    const r = await tconf(
+      ['run', '--impl', adapter, '--no-progress', '--report-dir', reports, '--max-line-bytes', String(1 << 20), '--timeout', '20'],
+      { fixtureDir, timeoutMs: 60_000, nodeFlags: ['--max-old-space-size=200'] },
+    );
     expect(r.code).toBe(1);
     expect(readReport(reports).implementations[0].scenario_errors[0].message).toMatch(/longer than 1048576 bytes/);
     expectValidReports(reports);
@@ -242,10 +270,18 @@ describe('what an adapter says is bounded and made inert before it is shown', ()
 describe('interrupts', () => {
   it('SIGTERM during a hanging scenario ends the adapter and writes the reports of what ran, marked interrupted', async () => {
     const pidFile = join(tmp('pid'), 'pid');
-    const adapter = scriptAdapter({ preamble: `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));`, hello: helloOf('slow', ['matmul'], ['forward', 'residual']), onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : null` });
+    const adapter = scriptAdapter({
+      preamble: `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));`,
+      hello: helloOf('slow', ['matmul'], ['forward', 'residual']),
+      onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : null`,
+    });
     const reports = tmp('reports');
     let pid = 0;
-    const done = tconf(['run', '--impl', adapter, '--no-progress', '--report-dir', reports, '--timeout', '600'], { fixtureDir, timeoutMs: 60_000, onSpawn: (p) => (pid = p) });
+    const done = tconf(['run', '--impl', adapter, '--no-progress', '--report-dir', reports, '--timeout', '600'], {
+      fixtureDir,
+      timeoutMs: 60_000,
+      onSpawn: (p) => (pid = p),
+    });
     // wait until the adapter hangs on the model scenario, then interrupt
     for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
@@ -263,11 +299,18 @@ describe('interrupts', () => {
 
 describe('reports', () => {
   it('JUnit gives each test case exactly one outcome: an error is not also a failure', async () => {
-    const r = await run([scriptAdapter({ hello: helloOf('half', ['matmul'], ['forward', 'backward', 'sgd', 'residual']), onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : { id: req.id, type: 'error', message: 'not here' }` })]);
+    const r = await run([
+      scriptAdapter({
+        hello: helloOf('half', ['matmul'], ['forward', 'backward', 'sgd', 'residual']),
+        onRun: `(req) => req.scenario.kind === 'ops' ? (${MATMUL})(req) : { id: req.id, type: 'error', message: 'not here' }`,
+      }),
+    ]);
     const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(r.reports, 'junit.xml'), 'utf8'));
     expect(xml.testsuites['@_failures']).toBe('0');
     expect(xml.testsuites['@_errors']).toBe('4');
-    const cases = [xml.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<Record<string, unknown>>;
+    const cases = [xml.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<
+      Record<string, unknown>
+    >;
     for (const c of cases) expect(['failure', 'error', 'skipped'].filter((k) => k in c).length).toBeLessThanOrEqual(1);
   });
 
@@ -275,7 +318,16 @@ describe('reports', () => {
     const dir = tmp('reports');
     mkdirSync(dir, { recursive: true });
     // what a run does first; a run killed before writing its reports leaves exactly this behind
-    execFileSync(process.execPath, ['--import', 'tsx', '-e', `import('${join(ROOT, 'harness', 'report', 'write.ts')}').then((m) => m.markRunStarted(${JSON.stringify(dir)}, 'test'))`], { cwd: ROOT });
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('${join(ROOT, 'harness', 'report', 'write.ts')}').then((m) => m.markRunStarted(${JSON.stringify(dir)}, 'test'))`,
+      ],
+      { cwd: ROOT },
+    );
     expect(readFileSync(join(dir, IN_PROGRESS_FILE), 'utf8')).toMatch(/not this run's/);
   });
 });

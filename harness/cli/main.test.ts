@@ -8,7 +8,10 @@ import { ROOT } from '../paths.js';
 
 function tconf(args: string[], fixtureDir?: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'harness', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...(fixtureDir ? { TCONF_FIXTURE_DIR: fixtureDir } : {}) }, timeout: 120_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...(fixtureDir ? { TCONF_FIXTURE_DIR: fixtureDir } : {}) },
+    timeout: 120_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -34,7 +37,10 @@ describe('tconf exit codes', () => {
 
   it('2 for a broken fixture, naming file, line and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tconf-bad-'));
-    writeFileSync(join(dir, 'bad.yaml'), 'id: bad\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1", printed: "1", verdict: ok, colour: red }\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'id: bad\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1", printed: "1", verdict: ok, colour: red }\n',
+    );
     const r = tconf(['validate'], dir);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/bad\.yaml:6: claims\[0\]\.colour: unknown key 'colour'/);
@@ -43,21 +49,32 @@ describe('tconf exit codes', () => {
   it('0 for help and for a valid fixture set; --json prints one JSON document', () => {
     expect(tconf(['--help']).code).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'tconf-good-'));
-    writeFileSync(join(dir, 'good.yaml'), 'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n');
+    writeFileSync(
+      join(dir, 'good.yaml'),
+      'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n',
+    );
     expect(tconf(['validate'], dir).code).toBe(0);
     const list = tconf(['list', '--json'], dir);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ id: 'good/c', kind: 'value', printed: '0.25', expected_verdict: 'ok' })]);
+    expect(JSON.parse(list.out)).toEqual([
+      expect.objectContaining({ id: 'good/c', kind: 'value', printed: '0.25', expected_verdict: 'ok' }),
+    ]);
   }, 60_000);
 
   it('mutants: 1 when a mutant survives (here no claim involves an implementation), 2 for an unknown mutant; --json is one document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tconf-mutants-'));
-    writeFileSync(join(dir, 'good.yaml'), 'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n');
+    writeFileSync(
+      join(dir, 'good.yaml'),
+      'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n',
+    );
     const r = tconf(['mutants', '--json', '--only', 'no-scale', 'no-lr'], dir);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toEqual({
       referenceFailures: [],
-      rows: [expect.objectContaining({ mutant: 'no-scale', caught: false, claims: [] }), expect.objectContaining({ mutant: 'no-lr', caught: false, claims: [] })],
+      rows: [
+        expect.objectContaining({ mutant: 'no-scale', caught: false, claims: [] }),
+        expect.objectContaining({ mutant: 'no-lr', caught: false, claims: [] }),
+      ],
     });
     const bad = tconf(['mutants', '--only', 'bogus'], dir);
     expect(bad.code).toBe(2);

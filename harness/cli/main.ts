@@ -22,12 +22,14 @@ program
 program
   .command('run')
   .description('run the fixtures against implementations and write the reports (JSON, JUnit XML, Markdown, HTML)')
-  .option('--impl <names...>', 'reference, tfjs, numpy, mutant:NAME (see tconf mutants), or exec:COMMAND ARGS (run without a shell)', ['reference'])
-  .option('--profile <name>', 'tolerance profile: float64 or float32 (default: each implementation\'s dtype)')
+  .option('--impl <names...>', 'reference, tfjs, numpy, mutant:NAME (see tconf mutants), or exec:COMMAND ARGS (run without a shell)', [
+    'reference',
+  ])
+  .option('--profile <name>', "tolerance profile: float64 or float32 (default: each implementation's dtype)")
   .option('--filter <globs...>', 'only claims whose id, fixture id, tag or section matches a glob')
   .option('--report-dir <dir>', 'where the reports go', 'reports')
   .option('--baseline <file>', 'known failures per implementation: fail only on new ones')
-  .option('--update-baseline', 'rewrite the baseline with this run\'s failures')
+  .option('--update-baseline', "rewrite the baseline with this run's failures")
   .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
   .option('--max-line-bytes <n>', 'longest line an external implementation may send (default 256 MiB)')
   .option('--overrides <file>', 'YAML: implementation → { claim glob → { atol, rtol } }')
@@ -83,7 +85,9 @@ program
 
 program
   .command('mutants')
-  .description('run the suite against every mutant implementation (the reference with one classic mistake) and table which claims catch each')
+  .description(
+    'run the suite against every mutant implementation (the reference with one classic mistake) and table which claims catch each',
+  )
   .option('--json', 'one JSON document on stdout')
   .option('--only <names...>', `only these mutants (${MUTANT_NAMES.join(', ')})`)
   .action(async (o: { json?: boolean; only?: string[] }) => {
@@ -92,7 +96,9 @@ program
 
 program
   .command('train')
-  .description('train the Stage 10 model on the operations task (ops), or the Fibonacci learner (fibonacci); outputs to reports/training/<task>/')
+  .description(
+    'train the Stage 10 model on the operations task (ops), or the Fibonacci learner (fibonacci); outputs to reports/training/<task>/',
+  )
   .argument('<task>', 'ops or fibonacci')
   .option('--epochs <n>', 'ops: epochs to train (default 50)')
   .option('--steps <n>', 'fibonacci: optimisation steps')

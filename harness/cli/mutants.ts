@@ -15,7 +15,8 @@ export async function mutantsCommand(o: { json?: boolean; only?: string[] }): Pr
   if (o.json) process.stdout.write(`${JSON.stringify(table, null, 1)}\n`);
   else {
     console.log(renderMutantTable(table));
-    if (table.referenceFailures.length) console.log(`the reference itself fails ${table.referenceFailures.length} claim(s); they cannot catch a mutant`);
+    if (table.referenceFailures.length)
+      console.log(`the reference itself fails ${table.referenceFailures.length} claim(s); they cannot catch a mutant`);
   }
   return table.rows.some((r) => !r.caught) ? EXIT.failures : EXIT.ok;
 }

@@ -18,7 +18,13 @@ beforeAll(async () => {
 });
 
 const fakeImpl = (mode: string) => `exec:${process.execPath} --import tsx ${join(ROOT, 'harness', 'testing', 'fake-impl.ts')} ${mode}`;
-const options = (o: Partial<RunCommandOptions>): RunCommandOptions => ({ impl: ['reference'], reportDir: mkdtempSync(join(tmpdir(), 'tconf-reports-')), timeout: '10', progress: false, ...o });
+const options = (o: Partial<RunCommandOptions>): RunCommandOptions => ({
+  impl: ['reference'],
+  reportDir: mkdtempSync(join(tmpdir(), 'tconf-reports-')),
+  timeout: '10',
+  progress: false,
+  ...o,
+});
 const read = (dir: string, f: string) => readFileSync(join(dir, f), 'utf8');
 
 describe('tconf run', () => {
@@ -33,7 +39,11 @@ describe('tconf run', () => {
     expect(report.summary.reference.overall).toMatchObject({ total: 6, pass: 5, 'not-applicable': 1, fail: 0 });
     const xml = new XMLParser({ ignoreAttributes: false }).parse(read(o.reportDir, 'junit.xml'));
     const suites = [xml.testsuites.testsuite].flat();
-    expect(suites.map((s: Record<string, string>) => s['@_name'])).toEqual(['reference: a-matmul', 'reference: b-forward', 'reference: c-train']);
+    expect(suites.map((s: Record<string, string>) => s['@_name'])).toEqual([
+      'reference: a-matmul',
+      'reference: b-forward',
+      'reference: c-train',
+    ]);
     expect(suites.flatMap((s: { testcase: unknown }) => [s.testcase].flat())).toHaveLength(6);
     expect(read(o.reportDir, 'summary.md')).toContain('| reference | 0.1.0 | float64 | 5 | 0 | 0 | 0 | 1 | 6 |');
     expect(read(o.reportDir, 'report.html')).toContain('<script type="application/json" id="report-data">');
@@ -43,7 +53,9 @@ describe('tconf run', () => {
     const o = options({ impl: [fakeImpl('nan@2')] });
     expect(await runCommand(suite, o)).toBe(1);
     const xml = new XMLParser({ ignoreAttributes: false }).parse(read(o.reportDir, 'junit.xml'));
-    const cases = [xml.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<Record<string, unknown>>;
+    const cases = [xml.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<
+      Record<string, unknown>
+    >;
     expect(cases.filter((c) => c.failure)).toHaveLength(2);
   }, 30_000);
 

@@ -35,7 +35,8 @@ export interface RunCommandOptions {
   progress: boolean;
 }
 
-export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 /** Longest implementation name a report will carry (a name is a table heading, a JUnit class, a file key). */
 export const MAX_NAME_LENGTH = 100;
@@ -46,7 +47,8 @@ const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
 function readOverrides(file?: string): Overrides | undefined {
   if (!file) return undefined;
   const o = readUserFile(file, 'overrides.schema.json', 'overrides file') as Overrides;
-  if (!o || typeof o !== 'object') throw new UsageError(`overrides file ${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
+  if (!o || typeof o !== 'object')
+    throw new UsageError(`overrides file ${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
   for (const [impl, globs] of Object.entries(o)) {
     for (const glob of Object.keys(globs)) {
       try {
@@ -70,14 +72,18 @@ function readBaselineFile(file: string, willWrite: boolean): Baseline {
 
 function parseTimeout(s: string): number {
   const ms = Number(s) * 1000;
-  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be a number of seconds from 0.001 to ${MAX_TIMEOUT_MS / 1000} (got '${truncate(s, 40)}')`);
+  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMEOUT_MS)
+    throw new UsageError(`--timeout must be a number of seconds from 0.001 to ${MAX_TIMEOUT_MS / 1000} (got '${truncate(s, 40)}')`);
   return ms;
 }
 
 function parseMaxLineBytes(s: string | undefined): number {
   if (s === undefined) return DEFAULT_MAX_LINE_BYTES;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1024 || n > MAX_LINE_BYTES_LIMIT) throw new UsageError(`--max-line-bytes must be a whole number of bytes from 1024 to ${MAX_LINE_BYTES_LIMIT} (got '${truncate(s, 40)}')`);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_LINE_BYTES_LIMIT)
+    throw new UsageError(
+      `--max-line-bytes must be a whole number of bytes from 1024 to ${MAX_LINE_BYTES_LIMIT} (got '${truncate(s, 40)}')`,
+    );
   return n;
 }
 
@@ -88,12 +94,18 @@ function parseMaxLineBytes(s: string | undefined): number {
 function checkImplWords(words: string[]): void {
   const seen = new Set<string>();
   words.forEach((w, i) => {
-    const known = (KNOWN as readonly string[]).includes(w) || w.startsWith('exec:') || (w.startsWith('mutant:') && MUTANT_NAMES.includes(w.slice(7)));
+    const known =
+      (KNOWN as readonly string[]).includes(w) || w.startsWith('exec:') || (w.startsWith('mutant:') && MUTANT_NAMES.includes(w.slice(7)));
     if (!known) {
-      if (w.startsWith('mutant:')) throw new UsageError(`--impl ${truncate(w, 80)}: no such mutant (see tconf mutants: ${MUTANT_NAMES.join(', ')})`);
+      if (w.startsWith('mutant:'))
+        throw new UsageError(`--impl ${truncate(w, 80)}: no such mutant (see tconf mutants: ${MUTANT_NAMES.join(', ')})`);
       const prev = words[i - 1];
-      const hint = prev?.startsWith('exec:') ? `; if it is an argument of '${truncate(prev, 80)}', quote the whole value: --impl "${truncate(`${prev} ${w}`, 120)}"` : '';
-      throw new UsageError(`unknown implementation '${truncate(w, 80)}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)${hint}`);
+      const hint = prev?.startsWith('exec:')
+        ? `; if it is an argument of '${truncate(prev, 80)}', quote the whole value: --impl "${truncate(`${prev} ${w}`, 120)}"`
+        : '';
+      throw new UsageError(
+        `unknown implementation '${truncate(w, 80)}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)${hint}`,
+      );
     }
     if (w.startsWith('exec:') && !w.slice(5).trim()) throw new UsageError('--impl exec: needs a command after the colon');
     if (seen.has(w)) throw new UsageError(`--impl ${truncate(w, 80)} is given twice`);
@@ -131,7 +143,10 @@ function failureLines(runs: ImplementationRun[], report: RunReport): string[] {
     const name = forTerminal(r.info.name);
     const known = new Set(report.baseline?.[r.info.name]?.known_failures ?? []);
     const crashed = new Set(r.scenarioErrors.map((e) => e.fixture));
-    for (const e of r.scenarioErrors) lines.push(`${pc.red('error')} ${name} ${e.fixture}: ${e.claims} claim(s) not run: ${forTerminal(truncate(e.message.split('\n')[0], 300))}`);
+    for (const e of r.scenarioErrors)
+      lines.push(
+        `${pc.red('error')} ${name} ${e.fixture}: ${e.claims} claim(s) not run: ${forTerminal(truncate(e.message.split('\n')[0], 300))}`,
+      );
     for (const [id, x] of Object.entries(r.results)) {
       if ((x.status !== 'fail' && x.status !== 'error') || known.has(id) || crashed.has(id.split('/')[0])) continue;
       lines.push(`${pc.red(x.status)} ${name} ${id}: ${forTerminal((x.message ?? '').split('\n')[0])}`);
@@ -158,7 +173,8 @@ function interruptible(): { stopped: () => NodeJS.Signals | null; release: () =>
 export async function runCommand(suite: Suite, o: RunCommandOptions): Promise<number> {
   const { fixtures } = suite;
   // Everything the user typed or handed in is checked before anything starts.
-  if (o.profile && !Object.hasOwn(PROFILES, o.profile)) throw new UsageError(`unknown profile '${truncate(o.profile, 40)}' (float64, float32)`);
+  if (o.profile && !Object.hasOwn(PROFILES, o.profile))
+    throw new UsageError(`unknown profile '${truncate(o.profile, 40)}' (float64, float32)`);
   const timeoutMs = parseTimeout(o.timeout);
   const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
   if (!o.impl.length) throw new UsageError('--impl needs at least one implementation');
@@ -204,7 +220,10 @@ interface Checked {
 async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Promise<number> {
   const { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started } = k;
 
-  const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true }) : null;
+  const bar =
+    o.progress && process.stderr.isTTY
+      ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true })
+      : null;
   const runs: ImplementationRun[] = [];
   const taken = new Set<string>();
   const interrupt = interruptible();
@@ -218,7 +237,9 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
         impl = await resolveImplementation(word, { timeoutMs, maxLineBytes });
       } catch (e) {
         if (interrupt.stopped()) break; // the interrupt ended its start-up: not the implementation's fault
-        refused = new UsageError(`--impl ${truncate(word, 120)}: ${(e as Error).message}${(e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : ''}`);
+        refused = new UsageError(
+          `--impl ${truncate(word, 120)}: ${(e as Error).message}${(e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : ''}`,
+        );
         break;
       }
       try {
@@ -228,15 +249,23 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
           break;
         }
         const label = uniqueName(impl.name, taken);
-        if (label !== impl.name) process.stderr.write(`tconf run: two implementations call themselves '${forTerminal(impl.name)}'; this one (--impl ${forTerminal(truncate(word, 120))}) is reported as '${forTerminal(label)}'\n`);
+        if (label !== impl.name)
+          process.stderr.write(
+            `tconf run: two implementations call themselves '${forTerminal(impl.name)}'; this one (--impl ${forTerminal(truncate(word, 120))}) is reported as '${forTerminal(label)}'\n`,
+          );
         const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
         let done = 0;
         bar?.start(total, 0, { impl: forTerminal(label), fixture: '' });
-        runs.push(await runImplementation(impl, suite, {
-          profile, filter, overrides, label,
-          onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
-          shouldStop: () => interrupt.stopped() !== null,
-        }));
+        runs.push(
+          await runImplementation(impl, suite, {
+            profile,
+            filter,
+            overrides,
+            label,
+            onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
+            shouldStop: () => interrupt.stopped() !== null,
+          }),
+        );
       } finally {
         bar?.update(total, { fixture: '' });
         bar?.stop();
@@ -248,9 +277,16 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   }
 
   if (refused && !runs.length) throw refused; // nothing ran: the earlier reports stay as they were
-  const report = buildReport(suite, runs, auditSuite(suite), { profile: o.profile ?? 'per implementation dtype', filter, version: SUITE_VERSION, date: started });
+  const report = buildReport(suite, runs, auditSuite(suite), {
+    profile: o.profile ?? 'per implementation dtype',
+    filter,
+    version: SUITE_VERSION,
+    date: started,
+  });
   if (interrupt.stopped() || refused) report.complete = false;
-  let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error')) ? EXIT.failures : EXIT.ok;
+  let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error'))
+    ? EXIT.failures
+    : EXIT.ok;
   if (baseline && baselineFile) {
     report.baseline = record();
     for (const r of runs) report.baseline[r.info.name] = compareToBaseline(r, baseline);
@@ -274,7 +310,11 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   if (refused) throw refused; // after the reports of the implementations that did run
   const signal = interrupt.stopped();
   if (signal) {
-    console.log(pc.yellow(`interrupted by ${signal}: the reports hold the scenarios that ran before it${o.updateBaseline ? '; the baseline was not rewritten' : ''}`));
+    console.log(
+      pc.yellow(
+        `interrupted by ${signal}: the reports hold the scenarios that ran before it${o.updateBaseline ? '; the baseline was not rewritten' : ''}`,
+      ),
+    );
     return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   }
   return code;

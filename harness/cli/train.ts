@@ -42,24 +42,36 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
     if (!(stopAt > 0)) throw new UsageError(`--stop-at must be a validation accuracy in (0, 1] (got '${o.stopAt}')`);
     const seeds = o.seeds === undefined ? [seed] : o.seeds.split(',').map((s) => positiveInt('--seeds', s.trim()));
     if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed (got '${o.seeds}')`);
-    const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: 'ops [{bar}] {value}/{total} batches  loss {loss}', stream: process.stderr, hideCursor: true }) : null;
+    const bar =
+      o.progress && process.stderr.isTTY
+        ? new SingleBar({ format: 'ops [{bar}] {value}/{total} batches  loss {loss}', stream: process.stderr, hideCursor: true })
+        : null;
     let started = false;
     const r = await trainOps({
-      epochs, seeds, threads, stopAt, outDir, command: commandLine(),
+      epochs,
+      seeds,
+      threads,
+      stopAt,
+      outDir,
+      command: commandLine(),
       log: (line) => {
         if (bar && started) process.stderr.write('\r\x1b[K'); // clear the bar's line; it redraws on the next batch
         console.log(line);
       },
       onBatch: (done, total, loss) => {
         if (!bar) return;
-        if (!started) (bar.start(total, 0, { loss: '-' }), (started = true));
+        if (!started) bar.start(total, 0, { loss: '-' }), (started = true);
         bar.update(done, { loss: loss.toFixed(4) });
       },
     });
     bar?.stop();
     for (const run of r.runs) {
-      const hit = run.reached99 ? `99% validation accuracy at epoch ${run.reached99.epoch} after ${(run.reached99.elapsedMs / 1000).toFixed(1)} s` : 'never reached 99% validation accuracy';
-      console.log(`seed ${run.seed}: ${hit}; final validation accuracy ${(100 * run.final.validationAccuracy).toFixed(2)}% at epoch ${run.final.epoch}`);
+      const hit = run.reached99
+        ? `99% validation accuracy at epoch ${run.reached99.epoch} after ${(run.reached99.elapsedMs / 1000).toFixed(1)} s`
+        : 'never reached 99% validation accuracy';
+      console.log(
+        `seed ${run.seed}: ${hit}; final validation accuracy ${(100 * run.final.validationAccuracy).toFixed(2)}% at epoch ${run.final.epoch}`,
+      );
     }
     console.log(`${r.runs.length} run(s), ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
     if (r.runs.some((run) => !run.reached99)) process.exitCode = 1;
@@ -69,7 +81,9 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
     const steps = positiveInt('--steps', o.steps ?? String(FIBONACCI_STEPS));
     const r = await runFibonacci({ steps, seed, outDir, command: commandLine(), log: (line) => console.log(line) });
     const h = r.heldOut;
-    console.log(`held-out relative RMSE ${h.relativeRmse.toPrecision(3)} (predicting x[n]: ${h.baselines.persistence.relativeRmse.toPrecision(3)}); attention of the last position on the last two: ${h.attention.massLastTwo.toFixed(3)} (uniform: ${h.attention.uniformMassLastTwo.toFixed(3)}); ${steps} steps, ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
+    console.log(
+      `held-out relative RMSE ${h.relativeRmse.toPrecision(3)} (predicting x[n]: ${h.baselines.persistence.relativeRmse.toPrecision(3)}); attention of the last position on the last two: ${h.attention.massLastTwo.toFixed(3)} (uniform: ${h.attention.uniformMassLastTwo.toFixed(3)}); ${steps} steps, ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`,
+    );
     return;
   }
   throw new UsageError(`unknown training task '${task}' (ops, fibonacci)`);

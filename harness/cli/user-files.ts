@@ -20,7 +20,11 @@ function schema(name: string): ValidateFunction {
 }
 
 const segments = (pointer: string): Array<string | number> =>
-  pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 
 function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
@@ -39,7 +43,8 @@ export function readUserFile(file: string, schemaName: string, what: string): un
   try {
     const st = statSync(file);
     if (st.isDirectory()) throw new UsageError(`${what} ${file}: is a directory, not a file`);
-    if (st.size > MAX_USER_FILE_BYTES) throw new UsageError(`${what} ${file}: ${st.size} bytes, more than the ${MAX_USER_FILE_BYTES} a ${what} may have`);
+    if (st.size > MAX_USER_FILE_BYTES)
+      throw new UsageError(`${what} ${file}: ${st.size} bytes, more than the ${MAX_USER_FILE_BYTES} a ${what} may have`);
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -64,7 +69,8 @@ function parseAndCheck(bytes: Buffer, file: string, schemaName: string, what: st
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const syntax = [...doc.errors, ...doc.warnings];
-  if (syntax.length) throw new UsageError(syntax.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`).join('\n'));
+  if (syntax.length)
+    throw new UsageError(syntax.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`).join('\n'));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -29,7 +29,7 @@ describe('the mutation report', () => {
   ];
   const s = summarise(report, judged);
 
-  it("counts as Stryker does: (killed + timeout) / valid, compile errors left out", () => {
+  it('counts as Stryker does: (killed + timeout) / valid, compile errors left out', () => {
     expect(s.total.killed).toBe(1);
     expect(s.total.timeout).toBe(1);
     expect(s.total.totalValid).toBe(4);
@@ -41,8 +41,24 @@ describe('the mutation report', () => {
 
   it('lists every undetected mutant with the code it replaced and its judgment, and the stale judgments', () => {
     expect(s.undetected).toEqual([
-      { file: 'reference/relu.ts', line: 1, mutator: 'EqualityOperator', original: 'x > 0', replacement: 'x >= 0', status: 'Survived', why: 'at x = 0 both branches give 0' },
-      { file: 'reference/relu.ts', line: 2, mutator: 'ArithmeticOperator', original: 'a | b', replacement: 'a & b', status: 'NoCoverage', why: null },
+      {
+        file: 'reference/relu.ts',
+        line: 1,
+        mutator: 'EqualityOperator',
+        original: 'x > 0',
+        replacement: 'x >= 0',
+        status: 'Survived',
+        why: 'at x = 0 both branches give 0',
+      },
+      {
+        file: 'reference/relu.ts',
+        line: 2,
+        mutator: 'ArithmeticOperator',
+        original: 'a | b',
+        replacement: 'a & b',
+        status: 'NoCoverage',
+        why: null,
+      },
     ]);
     expect(s.stale).toEqual([judged[1]]);
   });
@@ -55,7 +71,7 @@ describe('the mutation report', () => {
     expect(md).toContain('stale; the code or the tests moved): reference/relu.ts:9 `gone`');
   });
 
-  it('takes a later partial run\'s results in place of the full run\'s, and refuses one made on other source', () => {
+  it("takes a later partial run's results in place of the full run's, and refuses one made on other source", () => {
     const f = report.files['reference/relu.ts'];
     const part = { ...report, files: { 'reference/relu.ts': { ...f, mutants: [{ ...f.mutants[0], status: 'Killed' }] } } } as StrykerReport;
     const again = { ...part, files: { 'reference/relu.ts': { ...f, mutants: [{ ...f.mutants[0], status: 'Timeout' }] } } } as StrykerReport;
@@ -66,10 +82,15 @@ describe('the mutation report', () => {
     expect(later.undetected.map((u) => u.line)).toEqual([2]);
     expect(report.files['reference/relu.ts'].mutants[0].status).toBe('Survived'); // the full report is not modified
     expect(renderMutationReport(later, '(Stryker 9)')).toContain('Retested after the full run');
-    const moved = { ...report, files: { 'reference/relu.ts': { ...f, source: `// a comment\n${f.source}`, mutants: [] } } } as StrykerReport;
+    const moved = {
+      ...report,
+      files: { 'reference/relu.ts': { ...f, source: `// a comment\n${f.source}`, mutants: [] } },
+    } as StrykerReport;
     expect(() => withRetests(report, [moved])).toThrow(/other source than the full run/);
-    const unknown = { ...report, files: { 'reference/relu.ts': { ...f, mutants: [{ ...f.mutants[0], replacement: 'x < 0' }] } } } as StrykerReport;
+    const unknown = {
+      ...report,
+      files: { 'reference/relu.ts': { ...f, mutants: [{ ...f.mutants[0], replacement: 'x < 0' }] } },
+    } as StrykerReport;
     expect(() => withRetests(report, [unknown])).toThrow(/reference\/relu.ts:1: mutant EqualityOperator 'x < 0' is not in the full run/);
   });
 });
-

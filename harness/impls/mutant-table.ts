@@ -23,11 +23,20 @@ export interface MutantTable {
 }
 
 /** Runs the fixtures on the reference, then on each named mutant (default: all), in float64. */
-export async function mutantTable(suite: Pick<Suite, 'fixtures' | 'goldenOf'>, names: readonly string[] = MUTANTS.map((m) => m.name)): Promise<MutantTable> {
+export async function mutantTable(
+  suite: Pick<Suite, 'fixtures' | 'goldenOf'>,
+  names: readonly string[] = MUTANTS.map((m) => m.name),
+): Promise<MutantTable> {
   const o = { profile: 'float64' as const };
   const ref = await runImplementation(referenceImplementation, suite, o);
-  const passing = new Set(Object.entries(ref.results).filter(([, r]) => r.status === 'pass').map(([id]) => id));
-  const referenceFailures = Object.entries(ref.results).filter(([, r]) => r.status === 'fail' || r.status === 'error').map(([id]) => id);
+  const passing = new Set(
+    Object.entries(ref.results)
+      .filter(([, r]) => r.status === 'pass')
+      .map(([id]) => id),
+  );
+  const referenceFailures = Object.entries(ref.results)
+    .filter(([, r]) => r.status === 'fail' || r.status === 'error')
+    .map(([id]) => id);
   const rows: MutantRow[] = [];
   for (const name of names) {
     const m = MUTANTS.find((x) => x.name === name)!;

@@ -12,11 +12,30 @@ import { resolveImplementation } from './registry.js';
 
 /** The classic backpropagation bugs and the mistakes the seeds warn about (Appendix C and the worksheets' "Common Mistakes"). */
 const REQUIRED = [
-  'no-scale', 'softmax-no-max', 'softmax-diagonal', 'gradient-ascent', 'no-lr', 'no-batch-mean',
-  'dK-no-transpose', 'dW-transposed', 'dV-no-transpose', 'qkv-not-summed', 'embedding-overwrite',
-  'relu-grad-at-zero', 'no-relu', 'residual-replaced', 'ln-no-mean-term', 'ln-no-variance-term',
-  'adam-no-bias-correction', 'adam-step-from-0', 'ce-grad-sign', 'mse-no-2',
-  'wrong-position', 'weights-transposed', 'no-recompute', 'update-per-example',
+  'no-scale',
+  'softmax-no-max',
+  'softmax-diagonal',
+  'gradient-ascent',
+  'no-lr',
+  'no-batch-mean',
+  'dK-no-transpose',
+  'dW-transposed',
+  'dV-no-transpose',
+  'qkv-not-summed',
+  'embedding-overwrite',
+  'relu-grad-at-zero',
+  'no-relu',
+  'residual-replaced',
+  'ln-no-mean-term',
+  'ln-no-variance-term',
+  'adam-no-bias-correction',
+  'adam-step-from-0',
+  'ce-grad-sign',
+  'mse-no-2',
+  'wrong-position',
+  'weights-transposed',
+  'no-recompute',
+  'update-per-example',
 ];
 
 describe('the mutant catalogue', () => {
@@ -39,7 +58,7 @@ describe('the mutant catalogue', () => {
     }
   });
 
-  it('resolves mutant:NAME as an implementation with the reference\'s capabilities; an unknown name lists the known ones', async () => {
+  it("resolves mutant:NAME as an implementation with the reference's capabilities; an unknown name lists the known ones", async () => {
     const impl = await resolveImplementation('mutant:no-scale', { timeoutMs: 1000 });
     expect(impl.name).toBe('mutant:no-scale');
     expect(impl.capabilities).toEqual(referenceImplementation.capabilities);
@@ -47,8 +66,27 @@ describe('the mutant catalogue', () => {
     expect(() => mutantImplementation('')).toThrow(/unknown mutant/);
   });
 
-  it('a mutant really computes something else: no-scale gives the unscaled scores on the book\'s Example 1 numbers', async () => {
-    const call = { id: 'a', op: 'attention' as const, args: { Q: [[0.1, 0], [0, 0.1]], K: [[0.1, 0], [0, 0.1]], V: [[0.1, 0], [0, 0.1]], heads: 1, causal: false } };
+  it("a mutant really computes something else: no-scale gives the unscaled scores on the book's Example 1 numbers", async () => {
+    const call = {
+      id: 'a',
+      op: 'attention' as const,
+      args: {
+        Q: [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+        K: [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+        V: [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+        heads: 1,
+        causal: false,
+      },
+    };
     const ref = await referenceImplementation.run({ kind: 'ops', calls: [call] });
     const mut = await mutantImplementation('no-scale').run({ kind: 'ops', calls: [call] });
     expect(Array.from(mut['a/scaled'].data)).toEqual(Array.from(ref['a/scores'].data));

@@ -126,7 +126,10 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'no-recompute',
     mistake: 'the forward pass after an update is not recomputed: it reports the pre-update pass',
     source: `${BOOK} 6.10.6 mistake 4, 8.9.8 mistake 3`,
-    variant: () => ({ forwardStep: ({ config, params, examples, kernels, previous }) => previous ?? examples.map((ex) => forward(config, params, ex, kernels)) }),
+    variant: () => ({
+      forwardStep: ({ config, params, examples, kernels, previous }) =>
+        previous ?? examples.map((ex) => forward(config, params, ex, kernels)),
+    }),
   },
   {
     name: 'dK-no-transpose',
@@ -150,7 +153,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'dW-transposed',
-    mistake: 'weight gradient computed as dYᵀ·X (the column convention\'s dY·Xᵀ) instead of Xᵀ·dY',
+    mistake: "weight gradient computed as dYᵀ·X (the column convention's dY·Xᵀ) instead of Xᵀ·dY",
     source: `${BOOK} 7.9.7 mistake 2 (transpose errors)`,
     variant: () => ({
       kernels: {
@@ -178,7 +181,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'no-batch-mean',
-    mistake: 'a batch\'s gradients summed, not averaged',
+    mistake: "a batch's gradients summed, not averaged",
     source: `${BOOK} 8.9.8 mistake 1`,
     variant: () => ({ kernels: { batchDivisor: () => 1 } }),
   },
@@ -190,7 +193,12 @@ export const MUTANTS: readonly Mutant[] = [
       trainStep(c, params, examples, opt, o) {
         const steps = examples.map((ex) => trainStep(c, params, [ex], opt, o));
         const n = steps.length;
-        const grads = Object.fromEntries(Object.keys(steps[0].grads).map((name) => [name, steps[0].grads[name].map((_, i) => steps.reduce((s, r) => s + r.grads[name][i], 0) / n)]));
+        const grads = Object.fromEntries(
+          Object.keys(steps[0].grads).map((name) => [
+            name,
+            steps[0].grads[name].map((_, i) => steps.reduce((s, r) => s + r.grads[name][i], 0) / n),
+          ]),
+        );
         return {
           loss: steps.reduce((s, r) => s + r.loss, 0) / n,
           grads,
@@ -229,7 +237,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'qkv-not-summed',
-    mistake: 'self-attention\'s input gradient takes only the V path, not the sum of the Q, K and V paths',
+    mistake: "self-attention's input gradient takes only the V path, not the sum of the Q, K and V paths",
     source: `${SUNFISH} section 1 (Q = K = V case: gradients summed)`,
     variant: () => ({ kernels: { sumPaths: (dX, paths) => REFERENCE_KERNELS.sumPaths(dX, paths.slice(-1)) } }),
   },
@@ -247,7 +255,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'relu-grad-at-zero',
-    mistake: 'ReLU\'(0) = 1 instead of 0',
+    mistake: "ReLU'(0) = 1 instead of 0",
     source: `${STAGE10} Part 3 ("1 if z > 0, 0 if z ≤ 0")`,
     variant: () => ({
       kernels: {
@@ -300,13 +308,13 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: 'adam-step-from-0',
-    mistake: 'Adam\'s step counted from 0: the first bias correction is 1 − β⁰ = 0',
+    mistake: "Adam's step counted from 0: the first bias correction is 1 − β⁰ = 0",
     source: `${SUNFISH} section 3 (training_step initialised to 1)`,
     variant: () => ({ kernels: { adamBiasCorrection: (beta, t) => adamBiasCorrection(beta, t - 1) } }),
   },
   {
     name: 'mse-no-2',
-    mistake: 'MSE gradient without the 2 of the square\'s derivative: factor·(y − t) instead of 2·factor·(y − t)',
+    mistake: "MSE gradient without the 2 of the square's derivative: factor·(y − t) instead of 2·factor·(y − t)",
     source: `${STAGE10} practical exercise 1 (L = 0.5·(y − t)², dL/dy = y − t); 000 (Fibonacci: MSE error signal)`,
     variant: () => ({ kernels: { mseBackward: (dy, y, t, o) => mseBackward(dy, y, t, { ...o, scale: (o.scale ?? 1) / 2 }) } }),
   },
@@ -333,5 +341,10 @@ export function mutantImplementation(name: string): Implementation {
   const m = MUTANTS.find((x) => x.name === name);
   if (!m) throw new Error(`unknown mutant '${name}' (known: ${MUTANT_NAMES.join(', ')})`);
   const { kernels, ...rest } = m.variant();
-  return createReferenceImplementation({ name: `mutant:${name}`, version: '0.1.0', kernels: Object.freeze({ ...REFERENCE_KERNELS, ...kernels }), ...rest });
+  return createReferenceImplementation({
+    name: `mutant:${name}`,
+    version: '0.1.0',
+    kernels: Object.freeze({ ...REFERENCE_KERNELS, ...kernels }),
+    ...rest,
+  });
 }

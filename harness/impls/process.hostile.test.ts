@@ -18,7 +18,8 @@ import { referenceImplementation } from './reference.js';
 const FAKE = join(ROOT, 'harness', 'testing', 'fake-impl.ts');
 const PROCESS_TS = join(ROOT, 'harness', 'impls', 'process.ts');
 const fakeArgv = (mode: string, ...flags: string[]) => [process.execPath, '--import', 'tsx', FAKE, mode, ...flags];
-const start = (mode: string, o: Partial<ProcessOptions> = {}, ...flags: string[]) => ProcessImplementation.start(fakeArgv(mode, ...flags), { timeoutMs: 10_000, cwd: ROOT, ...o });
+const start = (mode: string, o: Partial<ProcessOptions> = {}, ...flags: string[]) =>
+  ProcessImplementation.start(fakeArgv(mode, ...flags), { timeoutMs: 10_000, cwd: ROOT, ...o });
 const pidFile = () => join(mkdtempSync(join(tmpdir(), 'tconf-pid-')), 'pid');
 const pids = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(Number) : []);
 
@@ -87,7 +88,10 @@ async function timed<T>(p: Promise<T>): Promise<{ value?: T; error?: Error; ms: 
 /** Runs `node --import tsx --input-type=module -e CODE` and resolves when it has exited on its own (or was killed after `limitMs`). */
 function nodeScript(code: string, limitMs: number): Promise<{ code: number | null; killed: boolean; out: string; ms: number }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -96,10 +100,12 @@ function nodeScript(code: string, limitMs: number): Promise<{ code: number | nul
     killed = true;
     child.kill('SIGKILL');
   }, limitMs);
-  return new Promise((resolve) => child.on('close', (c) => {
-    clearTimeout(timer);
-    resolve({ code: c, killed, out, ms: Date.now() - t0 });
-  }));
+  return new Promise((resolve) =>
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, killed, out, ms: Date.now() - t0 });
+    }),
+  );
 }
 
 let suite: TestSuite;
@@ -125,21 +131,34 @@ describe('a failed handshake rejects at once, names what was wrong, and kills th
     ['hello-v2', /^the handshake failed: it speaks protocol version 2, the harness speaks 1$/],
     ['hello-garbage', /^the handshake failed: answered hello with a line that is not JSON: \{"id": 0, "type": "hel$/],
     ['hello-error', /^the handshake failed: answered hello with an error: cannot load the model weights$/],
-    ['hello-bad-caps', /^the handshake failed: its answer is not a valid hello: implementation\.capabilities\.ops\[2\]: must be equal to one of the allowed values \(got "matmull"\); the line: \{"id":0,/],
-    ['bad-hello', /^the handshake failed: its answer is not a valid hello: the answer: must have required property 'protocol_version'; the line: \{"id":0,"type":"hello"\}$/],
+    [
+      'hello-bad-caps',
+      /^the handshake failed: its answer is not a valid hello: implementation\.capabilities\.ops\[2\]: must be equal to one of the allowed values \(got "matmull"\); the line: \{"id":0,/,
+    ],
+    [
+      'bad-hello',
+      /^the handshake failed: its answer is not a valid hello: the answer: must have required property 'protocol_version'; the line: \{"id":0,"type":"hello"\}$/,
+    ],
     ['line-before-hello', /^the handshake failed: answered hello with a line that is not JSON: fake adapter ready \(loading nothing\)$/],
     ['long-name', /^the handshake failed: its hello is refused: implementation\.name is 1048576 characters long \(at most 100\)$/],
-    ['long-glob', /^the handshake failed: its hello is refused: implementation\.capabilities\.trace\[1\] is 70000 characters long \(at most 200\)$/],
+    [
+      'long-glob',
+      /^the handshake failed: its hello is refused: implementation\.capabilities\.trace\[1\] is 70000 characters long \(at most 200\)$/,
+    ],
     ['many-globs', /^the handshake failed: its hello is refused: implementation\.capabilities\.trace has 1001 globs \(at most 1000\)$/],
-  ])('%s', async (mode, message) => {
-    const file = pidFile();
-    const r = await timed(start(mode, { timeoutMs: 10_000 }, '--pid-file', file));
-    expect(r.error).toBeInstanceOf(HandshakeError);
-    expect(r.error!.message).toMatch(message);
-    expect(r.ms).toBeLessThan(5000);
-    expect(pids(file)).toHaveLength(1);
-    expect(await allGone(pids(file), true)).toBe(true);
-  }, 15_000);
+  ])(
+    '%s',
+    async (mode, message) => {
+      const file = pidFile();
+      const r = await timed(start(mode, { timeoutMs: 10_000 }, '--pid-file', file));
+      expect(r.error).toBeInstanceOf(HandshakeError);
+      expect(r.error!.message).toMatch(message);
+      expect(r.ms).toBeLessThan(5000);
+      expect(pids(file)).toHaveLength(1);
+      expect(await allGone(pids(file), true)).toBe(true);
+    },
+    15_000,
+  );
 
   it('an adapter that reads its input and never answers: "no answer to hello within N s", with a hint', async () => {
     const file = pidFile();
@@ -151,15 +170,19 @@ describe('a failed handshake rejects at once, names what was wrong, and kills th
     expect(await allGone(pids(file), true)).toBe(true);
   }, 15_000);
 
-  it.skipIf(!existsSync('/usr/bin/python3'))('a bare python3 (the exec: value not quoted) times out with the quoting hint, and is killed', async () => {
-    const r = await timed(ProcessImplementation.start(['/usr/bin/python3'], { timeoutMs: 1500 }));
-    expect(r.error).toBeInstanceOf(HandshakeError);
-    expect(r.error!.message).toMatch(/^the handshake failed: no answer to hello within 1\.5 s \(timed out\)$/);
-    expect((r.error as HandshakeError).hint).toMatch(/did you quote the whole exec: value\? --impl "exec:python3 adapter\.py"/);
-    expect(r.ms).toBeLessThan(5000);
-    for (let i = 0; i < 60 && myChildren('python3').length; i++) await new Promise((res) => setTimeout(res, 50));
-    expect(myChildren('python3')).toEqual([]);
-  }, 15_000);
+  it.skipIf(!existsSync('/usr/bin/python3'))(
+    'a bare python3 (the exec: value not quoted) times out with the quoting hint, and is killed',
+    async () => {
+      const r = await timed(ProcessImplementation.start(['/usr/bin/python3'], { timeoutMs: 1500 }));
+      expect(r.error).toBeInstanceOf(HandshakeError);
+      expect(r.error!.message).toMatch(/^the handshake failed: no answer to hello within 1\.5 s \(timed out\)$/);
+      expect((r.error as HandshakeError).hint).toMatch(/did you quote the whole exec: value\? --impl "exec:python3 adapter\.py"/);
+      expect(r.ms).toBeLessThan(5000);
+      for (let i = 0; i < 60 && myChildren('python3').length; i++) await new Promise((res) => setTimeout(res, 50));
+      expect(myChildren('python3')).toEqual([]);
+    },
+    15_000,
+  );
 
   it('a failed handshake leaves nothing that keeps Node alive: a harness process exits on its own', async () => {
     const code = `const m = await import(${JSON.stringify(PROCESS_TS)});
@@ -180,12 +203,15 @@ describe('a failed handshake rejects at once, names what was wrong, and kills th
 });
 
 describe('timeouts and limits are checked, not trusted', () => {
-  it.each([[2 ** 31], [0], [0.5], [-1], [NaN], [Infinity], [MAX_TIMEOUT_MS + 1]])('timeoutMs %s is refused before anything starts', async (t) => {
-    // a command that does not exist: the RangeError proves nothing was spawned
-    const r = await timed(ProcessImplementation.start(['/nonexistent/impl'], { timeoutMs: t }));
-    expect(r.error).toBeInstanceOf(RangeError);
-    expect(r.error!.message).toMatch(/^timeoutMs must be a finite number of milliseconds from 1 to 86400000 \(24 h\), got /);
-  });
+  it.each([[2 ** 31], [0], [0.5], [-1], [NaN], [Infinity], [MAX_TIMEOUT_MS + 1]])(
+    'timeoutMs %s is refused before anything starts',
+    async (t) => {
+      // a command that does not exist: the RangeError proves nothing was spawned
+      const r = await timed(ProcessImplementation.start(['/nonexistent/impl'], { timeoutMs: t }));
+      expect(r.error).toBeInstanceOf(RangeError);
+      expect(r.error!.message).toMatch(/^timeoutMs must be a finite number of milliseconds from 1 to 86400000 \(24 h\), got /);
+    },
+  );
 
   it.each([[0], [1.5], [2 ** 40]])('maxLineBytes %s is refused', async (m) => {
     const r = await timed(ProcessImplementation.start(['/nonexistent/impl'], { timeoutMs: 1000, maxLineBytes: m }));
@@ -215,7 +241,9 @@ describe('what an adapter sends is bounded', () => {
     const impl = await start('huge-value@1');
     const r = await timed(impl.run(ops));
     await impl.close();
-    expect(r.error!.message).toMatch(/^trace "p\/C" has a value at data\[0\] that is neither a number nor "NaN"\/"Infinity"\/"-Infinity": "v{300}"… 2999700 bytes more$/);
+    expect(r.error!.message).toMatch(
+      /^trace "p\/C" has a value at data\[0\] that is neither a number nor "NaN"\/"Infinity"\/"-Infinity": "v{300}"… 2999700 bytes more$/,
+    );
   }, 15_000);
 
   it('a stderr flood is kept as its last 12 lines, saying earlier output was dropped', async () => {
@@ -231,7 +259,9 @@ describe('what an adapter sends is bounded', () => {
   it('a 5 MB line against a 2 MiB limit costs its scenario only, named with the limit', async () => {
     const run = await runWith(await start('huge-line@2', { maxLineBytes: 2 * 2 ** 20 }, '--mb', '5'));
     expect(run.scenarioErrors.map((e) => e.fixture)).toEqual(['b-forward']);
-    expect(run.scenarioErrors[0].message).toMatch(/^answered with a line longer than 2097152 bytes \(the limit, set by --max-line-bytes\); the harness stopped reading it at \d+ bytes$/);
+    expect(run.scenarioErrors[0].message).toMatch(
+      /^answered with a line longer than 2097152 bytes \(the limit, set by --max-line-bytes\); the harness stopped reading it at \d+ bytes$/,
+    );
     expect(statuses(run)).toEqual({ ...reference, 'b-forward/probs': 'error', 'b-forward/weights': 'error' });
   }, 20_000);
 
@@ -274,7 +304,9 @@ describe('a response belongs to the request it answers', () => {
     const impl = await start('crash@1', {}, '--pid-file', file);
     try {
       const r = await timed(impl.run(ops));
-      expect(r.error!.message).toMatch(/^the process exited \(code 3\) without answering, on a second attempt \(the request was retried once on a fresh process after: the process exited \(code 3\) without answering\)$/);
+      expect(r.error!.message).toMatch(
+        /^the process exited \(code 3\) without answering, on a second attempt \(the request was retried once on a fresh process after: the process exited \(code 3\) without answering\)$/,
+      );
       expect(pids(file)).toHaveLength(2); // the first process and the one it was retried on
       expect((await impl.run(ops))['p/C'].shape).toEqual([2, 2]);
     } finally {
@@ -289,14 +321,18 @@ describe('messages name what was wrong', () => {
     const impl = await start('bad-field@1');
     const r = await timed(impl.run(ops));
     await impl.close();
-    expect(r.error!.message).toMatch(/^answered with a message the protocol does not allow: trace\["p\/C"\]\.shape\[1\]: must be >= 0 \(got -1\); the line: \{"id":1,"type":"trace"/);
+    expect(r.error!.message).toMatch(
+      /^answered with a message the protocol does not allow: trace\["p\/C"\]\.shape\[1\]: must be >= 0 \(got -1\); the line: \{"id":1,"type":"trace"/,
+    );
   }, 15_000);
 
   it('a timeout in the middle of a line says how much of it had arrived', async () => {
     const impl = await start('partial-line-hang@1', { timeoutMs: 4000 });
     const r = await timed(impl.run(ops));
     await impl.close();
-    expect(r.error!.message).toMatch(/^timed out after 4 s without an answer; it had written 1234 bytes of an unfinished line: \{"id":1,"type":"trace","trace":\{"p\/C":\{"shape":\[2,2\],"data":… 1174 bytes more$/);
+    expect(r.error!.message).toMatch(
+      /^timed out after 4 s without an answer; it had written 1234 bytes of an unfinished line: \{"id":1,"type":"trace","trace":\{"p\/C":\{"shape":\[2,2\],"data":… 1174 bytes more$/,
+    );
     expect(r.ms).toBeLessThan(8000);
   }, 15_000);
 });
@@ -340,7 +376,9 @@ describe('process groups and pipes', () => {
   it('through the runner: the hanging scenario costs its claims only, and no grandchild outlives close()', async () => {
     const file = pidFile();
     const run = await runWith(await start('grandchild@2', { timeoutMs: 4000 }, '--pid-file', file));
-    expect(run.scenarioErrors.map((e) => [e.fixture, e.message.split('\n')[0]])).toEqual([['b-forward', 'timed out after 4 s without an answer']]);
+    expect(run.scenarioErrors.map((e) => [e.fixture, e.message.split('\n')[0]])).toEqual([
+      ['b-forward', 'timed out after 4 s without an answer'],
+    ]);
     expect(statuses(run)).toEqual({ ...reference, 'b-forward/probs': 'error', 'b-forward/weights': 'error' });
     expect(pids(`${file}.grandchild`)).toHaveLength(2); // one per process: the first and its restart
     expect(await allGone(pids(file), true)).toBe(true);

@@ -103,7 +103,10 @@ const quote = (s: string, max = QUOTE) => forTerminal(truncate(s, max));
 
 /** A value from a message, short: a string quoted, a number as is, a list or object by its kind. */
 function describe(v: unknown): string {
-  if (typeof v === 'string') return v.length > QUOTE ? `${forTerminal(JSON.stringify(v.slice(0, QUOTE)))}… ${Buffer.byteLength(v.slice(QUOTE))} bytes more` : forTerminal(JSON.stringify(v));
+  if (typeof v === 'string')
+    return v.length > QUOTE
+      ? `${forTerminal(JSON.stringify(v.slice(0, QUOTE)))}… ${Buffer.byteLength(v.slice(QUOTE))} bytes more`
+      : forTerminal(JSON.stringify(v));
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (v === null || typeof v !== 'object') return String(v);
   return 'an object';
@@ -123,7 +126,8 @@ function fieldPath(pointer: string): string {
 
 function valueAt(msg: unknown, pointer: string): unknown {
   let v = msg;
-  for (const raw of pointer.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  for (const raw of pointer.split('/').slice(1))
+    v = (v as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   return v;
 }
 
@@ -136,9 +140,12 @@ function schemaProblem(errors: ErrorObject[] | null | undefined, msg: unknown): 
   if (e.keyword === 'additionalProperties') what += ` (${describe(String(e.params.additionalProperty))})`;
   else if (e.keyword === 'required') {
     // a tensor's oneOf of {shape, data} / {shape, base64}: name both alternatives
-    const alt = errors!.filter((x) => x.keyword === 'required' && x.instancePath === e.instancePath && x !== e).map((x) => `'${x.params.missingProperty}'`);
+    const alt = errors!
+      .filter((x) => x.keyword === 'required' && x.instancePath === e.instancePath && x !== e)
+      .map((x) => `'${x.params.missingProperty}'`);
     if (alt.length) what += ` (or ${alt.join(' or ')})`;
-  } else if (['enum', 'const', 'type', 'minimum', 'minLength', 'pattern', 'uniqueItems'].includes(e.keyword)) what += ` (got ${describe(valueAt(msg, e.instancePath))})`;
+  } else if (['enum', 'const', 'type', 'minimum', 'minLength', 'pattern', 'uniqueItems'].includes(e.keyword))
+    what += ` (got ${describe(valueAt(msg, e.instancePath))})`;
   return `${where}: ${what}`;
 }
 
@@ -178,7 +185,10 @@ interface HelloInfo {
 /** What a valid hello declares that the harness refuses: unprintable or unbounded names, globs it cannot use. */
 function helloProblem(impl: HelloInfo): string | null {
   const text = (s: string, what: string) => (s.length ? nameProblem(s, what, NAME_MAX) : null);
-  const problem = nameProblem(impl.name, 'implementation.name', NAME_MAX) ?? text(impl.version, 'implementation.version') ?? text(impl.language, 'implementation.language');
+  const problem =
+    nameProblem(impl.name, 'implementation.name', NAME_MAX) ??
+    text(impl.version, 'implementation.version') ??
+    text(impl.language, 'implementation.language');
   if (problem) return problem;
   const globs = impl.capabilities.trace;
   if (!globs) return null;
@@ -209,7 +219,9 @@ type Settings = { timeoutMs: number; cwd?: string; maxLineBytes: number };
 function settings(o: ProcessOptions): Settings {
   const t = o.timeoutMs;
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 1 || t > MAX_TIMEOUT_MS) {
-    throw new RangeError(`timeoutMs must be a finite number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (24 h), got ${truncate(String(t), 40)}`);
+    throw new RangeError(
+      `timeoutMs must be a finite number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (24 h), got ${truncate(String(t), 40)}`,
+    );
   }
   const m = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!Number.isInteger(m) || m < 1 || m > MAX_LINE_BYTES_LIMIT) {
@@ -273,7 +285,10 @@ class Child {
   private closing = false;
   ended = false;
 
-  constructor(private readonly argv: string[], private readonly o: Settings) {
+  constructor(
+    private readonly argv: string[],
+    private readonly o: Settings,
+  ) {
     this.proc = spawn(argv[0], argv.slice(1), { cwd: o.cwd, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(this);
     const { proc } = this;
@@ -294,7 +309,8 @@ class Child {
     const lines = this.stderrTail.replace(/\s+$/, '').split('\n');
     const kept = lines.slice(-STDERR_LINES);
     const tail = kept.join('\n');
-    if (tail.trim()) s += `\n--- stderr (last lines${this.stderrCut || kept.length < lines.length ? '; earlier output dropped' : ''}) ---\n${forTerminal(tail)}`;
+    if (tail.trim())
+      s += `\n--- stderr (last lines${this.stderrCut || kept.length < lines.length ? '; earlier output dropped' : ''}) ---\n${forTerminal(tail)}`;
     if (this.late.length) s += `\n--- ignored ---\n${this.late.join('\n')}`;
     return s;
   }
@@ -383,7 +399,12 @@ class Child {
     if (!p) return;
     const unfinished = this.lineBytes || this.idle?.bytes || 0;
     const partial = unfinished ? `; it had written ${unfinished} bytes of an unfinished line: ${this.head()}` : '';
-    this.fail(p.what === 'hello' ? `no answer to hello within ${seconds(this.o.timeoutMs)} (timed out)${partial}` : `timed out after ${seconds(this.o.timeoutMs)} without an answer${partial}`, 'timeout');
+    this.fail(
+      p.what === 'hello'
+        ? `no answer to hello within ${seconds(this.o.timeoutMs)} (timed out)${partial}`
+        : `timed out after ${seconds(this.o.timeoutMs)} without an answer${partial}`,
+      'timeout',
+    );
   };
 
   /** The start of the unfinished line, for a message. */
@@ -416,14 +437,18 @@ class Child {
     if (this.idle || (!this.lineBytes && !this.pending)) {
       // unsolicited: nothing is waiting for it, so only its length and its start are kept
       this.idle ??= { bytes: 0, head: Buffer.alloc(0) };
-      if (this.idle.head.length < 4 * QUOTE) this.idle.head = Buffer.concat([this.idle.head, piece.subarray(0, 4 * QUOTE - this.idle.head.length)]);
+      if (this.idle.head.length < 4 * QUOTE)
+        this.idle.head = Buffer.concat([this.idle.head, piece.subarray(0, 4 * QUOTE - this.idle.head.length)]);
       this.idle.bytes += piece.length;
       return;
     }
     this.lineBytes += piece.length;
     if (this.lineBytes > this.o.maxLineBytes) {
       const n = this.o.maxLineBytes;
-      this.fail(`answered with a line longer than ${n} bytes (the limit, set by --max-line-bytes); the harness stopped reading it at ${this.lineBytes} bytes`, 'line');
+      this.fail(
+        `answered with a line longer than ${n} bytes (the limit, set by --max-line-bytes); the harness stopped reading it at ${this.lineBytes} bytes`,
+        'line',
+      );
       return;
     }
     this.chunks.push(piece);
@@ -432,7 +457,9 @@ class Child {
   private lineDone(): void {
     if (this.idle) {
       const text = this.idle.head.toString('utf8');
-      this.stray.push(`unsolicited output with no request pending (${this.idle.bytes} bytes): ${quote(text.length > QUOTE ? text.slice(0, QUOTE) : text)}${this.idle.bytes > Buffer.byteLength(text) ? '…' : ''}`);
+      this.stray.push(
+        `unsolicited output with no request pending (${this.idle.bytes} bytes): ${quote(text.length > QUOTE ? text.slice(0, QUOTE) : text)}${this.idle.bytes > Buffer.byteLength(text) ? '…' : ''}`,
+      );
       this.idle = null;
       return;
     }
@@ -475,18 +502,28 @@ class Child {
       return this.fail(`answered id ${id}, expected ${p.id} (id ${id} was never sent)`, 'line');
     }
     if (hello) {
-      if (m.type === 'error' && typeof m.message === 'string') return this.fail(`answered hello with an error: ${quote(m.message, EVIDENCE_LIMIT)}`, 'line');
+      if (m.type === 'error' && typeof m.message === 'string')
+        return this.fail(`answered hello with an error: ${quote(m.message, EVIDENCE_LIMIT)}`, 'line');
       if (m.type === 'hello' && typeof m.protocol_version === 'number' && m.protocol_version !== PROTOCOL_VERSION) {
         return this.fail(`it speaks protocol version ${m.protocol_version}, the harness speaks ${PROTOCOL_VERSION}`, 'line');
       }
-      if (!validate.hello(msg)) return this.fail(`its answer is not a valid hello: ${schemaProblem(validate.hello.errors, msg)}; the line: ${quote(line)}`, 'line');
+      if (!validate.hello(msg))
+        return this.fail(`its answer is not a valid hello: ${schemaProblem(validate.hello.errors, msg)}; the line: ${quote(line)}`, 'line');
       const problem = helloProblem(m.implementation as HelloInfo);
       if (problem) return this.fail(`its hello is refused: ${problem}`, 'line');
     } else {
       if (m.type === 'hello') return this.fail(`answered a run request with 'hello'`, 'line');
       const v = m.type === 'error' ? validate.error : m.type === 'trace' ? validate.trace : null;
-      if (!v) return this.fail(`answered with a message the protocol does not allow: ${m === msg ? `type: must be "trace" or "error" (got ${describe(m.type)})` : 'the answer: must be object'}; the line: ${quote(line)}`, 'line');
-      if (!v(msg)) return this.fail(`answered with a message the protocol does not allow: ${schemaProblem(v.errors, msg)}; the line: ${quote(line)}`, 'line');
+      if (!v)
+        return this.fail(
+          `answered with a message the protocol does not allow: ${m === msg ? `type: must be "trace" or "error" (got ${describe(m.type)})` : 'the answer: must be object'}; the line: ${quote(line)}`,
+          'line',
+        );
+      if (!v(msg))
+        return this.fail(
+          `answered with a message the protocol does not allow: ${schemaProblem(v.errors, msg)}; the line: ${quote(line)}`,
+          'line',
+        );
     }
     this.pending = null;
     clearTimeout(p.timer);
@@ -551,8 +588,10 @@ function hintFor(argv: string[], e: RequestFailure): string | undefined {
   if (e.kind === 'timeout' && e.silent && argv.length === 1) {
     return `'${quote(cmd, 80)}' was started with no arguments and waited on its input, as a bare interpreter does: did you quote the whole exec: value? --impl "exec:${quote(cmd, 80)} adapter.py"`;
   }
-  if (e.kind === 'timeout' && e.silent) return 'it wrote nothing on stdout: does it flush after each line (Python: print(..., flush=True))?';
-  if (e.kind === 'spawn' && /\s/.test(argv[0])) return `the command name '${quote(argv[0], 80)}' contains a space: quote only an argument that contains one, not the command with its arguments`;
+  if (e.kind === 'timeout' && e.silent)
+    return 'it wrote nothing on stdout: does it flush after each line (Python: print(..., flush=True))?';
+  if (e.kind === 'spawn' && /\s/.test(argv[0]))
+    return `the command name '${quote(argv[0], 80)}' contains a space: quote only an argument that contains one, not the command with its arguments`;
   return undefined;
 }
 
@@ -567,7 +606,10 @@ export class ProcessImplementation implements Implementation {
   /** The first hello's declaration: a restarted process must declare the same. */
   private declared = '';
 
-  private constructor(private readonly argv: string[], private readonly o: Settings) {}
+  private constructor(
+    private readonly argv: string[],
+    private readonly o: Settings,
+  ) {}
 
   /** Starts the process and performs the handshake; throws a HandshakeError (the process killed) when it cannot. */
   static async start(argv: string[], o: ProcessOptions): Promise<ProcessImplementation> {
@@ -582,7 +624,12 @@ export class ProcessImplementation implements Implementation {
       throw e;
     }
     p.declared = JSON.stringify(info);
-    Object.assign(p, { name: info.name, version: info.version, language: info.language, capabilities: { ...info.capabilities, dtype: info.dtype } });
+    Object.assign(p, {
+      name: info.name,
+      version: info.version,
+      language: info.language,
+      capabilities: { ...info.capabilities, dtype: info.dtype },
+    });
     return p;
   }
 
@@ -628,7 +675,10 @@ export class ProcessImplementation implements Implementation {
   }
 
   /** Sends a run request to a ready process; `id` is given when it is the retry of that request. */
-  private async attempt(body: Record<string, unknown>, id?: number): Promise<{ answer: Record<string, unknown>; child: Child; id: number }> {
+  private async attempt(
+    body: Record<string, unknown>,
+    id?: number,
+  ): Promise<{ answer: Record<string, unknown>; child: Child; id: number }> {
     const child = await this.ready();
     const rid = id ?? this.nextId++;
     try {
@@ -657,7 +707,8 @@ export class ProcessImplementation implements Implementation {
       }
     }
     const { answer, child } = r;
-    if (answer.type === 'error') throw new Error(`the implementation reported an error: ${quote(answer.message as string, EVIDENCE_LIMIT)}${child.evidence()}`);
+    if (answer.type === 'error')
+      throw new Error(`the implementation reported an error: ${quote(answer.message as string, EVIDENCE_LIMIT)}${child.evidence()}`);
     // null prototype: a trace path is data, never `__proto__` or `constructor` of anything
     const trace = Object.create(null) as TraceValues;
     for (const [path, t] of Object.entries(answer.trace as Record<string, WireTensor>)) {

@@ -14,7 +14,14 @@ import { forward, type Example, type Forward } from '../../reference/model.js';
 import { countParams, initParams, paramSpecs, sizeOf, type Params } from '../../reference/params.js';
 import { allocSoftmaxSteps, softmaxSteps } from '../../reference/softmax.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
-import { createOptimizer, gdQuadratic, optimizerTrajectory, trainStep, type Optimizer, type OptimizerSpec } from '../../reference/training.js';
+import {
+  createOptimizer,
+  gdQuadratic,
+  optimizerTrajectory,
+  trainStep,
+  type Optimizer,
+  type OptimizerSpec,
+} from '../../reference/training.js';
 import { dot, subtract } from '../../reference/vector.js';
 import { FEATURES, type Implementation, type TraceValues } from '../run/implementation.js';
 import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
@@ -61,7 +68,8 @@ export interface ReferenceVariant {
   forwardStep?: (step: ForwardStep) => Forward[];
 }
 
-const recomputed = ({ config, params, examples, kernels }: ForwardStep): Forward[] => examples.map((ex) => forward(config, params, ex, kernels));
+const recomputed = ({ config, params, examples, kernels }: ForwardStep): Forward[] =>
+  examples.map((ex) => forward(config, params, ex, kernels));
 
 function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
   const { kernels } = v;
@@ -84,7 +92,12 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
       continue;
     }
     opt ??= createOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 }, kernels);
-    const r = (v.trainStep ?? trainStep)(config, params, examples, opt, { trainable: step.trainable, clip: step.clip, traceGrads: true, kernels });
+    const r = (v.trainStep ?? trainStep)(config, params, examples, opt, {
+      trainable: step.trainable,
+      clip: step.clip,
+      traceGrads: true,
+      kernels,
+    });
     previous = r.forwards;
     r.forwards.forEach((f, i) => {
       for (const [name, value] of Object.entries(f.trace)) trace[`${step.id}/${i}/${name}`] = value;
@@ -96,7 +109,8 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
     for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
     for (const [name, m] of Object.entries(opt.adam.m)) trace[`${step.id}/adam.m.${name}`] = tensor(shapes[name], Float64Array.from(m));
     for (const [name, m2] of Object.entries(opt.adam.v)) trace[`${step.id}/adam.v.${name}`] = tensor(shapes[name], Float64Array.from(m2));
-    for (const [name, vel] of Object.entries(opt.velocity)) trace[`${step.id}/momentum.v.${name}`] = tensor(shapes[name], Float64Array.from(vel));
+    for (const [name, vel] of Object.entries(opt.velocity))
+      trace[`${step.id}/momentum.v.${name}`] = tensor(shapes[name], Float64Array.from(vel));
   }
   return trace;
 }
@@ -142,7 +156,8 @@ class Args {
 
   /** Argument `name`, read as `x`, as a vector (one row) or a matrix; anything with more dimensions is an error. */
   rowsCols(x: Tensor, name: string): { rows: number; cols: number } {
-    if (x.shape.length === 0 || x.shape.length > 2) throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
+    if (x.shape.length === 0 || x.shape.length > 2)
+      throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
     return x.shape.length === 1 ? { rows: 1, cols: x.shape[0] } : { rows: x.shape[0], cols: x.shape[1] };
   }
 
@@ -229,7 +244,13 @@ const OP_TABLE = {
     const steps = allocSoftmaxSteps(s);
     softmaxSteps(steps, x.data, s);
     const perRow = (v: Float64Array) => (x.shape.length === 1 ? scalar(v[0]) : tensor([rows], v));
-    const out: OpOutputs<'softmax'> = { max: perRow(steps.max), shifted: tensor(x.shape, steps.shifted), exps: tensor(x.shape, steps.exps), sum: perRow(steps.sum), y: tensor(x.shape, y) };
+    const out: OpOutputs<'softmax'> = {
+      max: perRow(steps.max),
+      shifted: tensor(x.shape, steps.shifted),
+      exps: tensor(x.shape, steps.exps),
+      sum: perRow(steps.sum),
+      y: tensor(x.shape, y),
+    };
     if (a.has('upstream')) {
       const dx = new Float64Array(y.length);
       kernels.softmaxBackward(dx, a.upstream(y.length), y, s);
@@ -303,7 +324,10 @@ const OP_TABLE = {
     attentionForward(f, s, kernels);
     const hT = [heads, T, T];
     const out: OpOutputs<'attention'> = {
-      scores: tensor(hT, f.scores), scaled: tensor(hT, f.scaled), weights: tensor(hT, f.weights), context: tensor([T, d], f.context),
+      scores: tensor(hT, f.scores),
+      scaled: tensor(hT, f.scaled),
+      weights: tensor(hT, f.weights),
+      context: tensor([T, d], f.context),
     };
     if (a.has('upstream')) {
       const g = { ...allocAttentionActivations(s), context: a.upstream(T * d) };
@@ -318,7 +342,8 @@ const OP_TABLE = {
     const { rows, cols: d } = a.rowsCols(dX, 'dX');
     const vocab = a.num('vocab');
     if (rows !== tokens.length) throw new Error(`${a.id}: ${tokens.length} tokens but dX has ${rows} rows`);
-    for (const tok of tokens) if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${a.id}: token ${tok} outside 0..${vocab - 1}`);
+    for (const tok of tokens)
+      if (!Number.isInteger(tok) || tok < 0 || tok >= vocab) throw new Error(`${a.id}: token ${tok} outside 0..${vocab - 1}`);
     const dE = new Float64Array(vocab * d);
     kernels.embeddingBackward(dE, dX.data, tokens, d);
     return { dE: tensor([vocab, d], dE) };
@@ -332,24 +357,43 @@ const OP_TABLE = {
     const nout = a.rowsCols(W_2, 'W_2').cols;
     const w = { W_1: W_1.data, b_1: a.tensor('b_1').data, W_2: W_2.data, b_2: a.tensor('b_2').data };
     if (W_1.shape[0] !== nin || W_2.shape[0] !== hidden || w.b_1.length !== hidden || w.b_2.length !== nout) {
-      throw new Error(`${a.id}: x is ${rows}×${nin}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`);
+      throw new Error(
+        `${a.id}: x is ${rows}×${nin}, W_1 [${W_1.shape}], b_1 [${w.b_1.length}], W_2 [${W_2.shape}], b_2 [${w.b_2.length}] do not chain`,
+      );
     }
     const s = { rows, nin, hidden, nout };
     const target = a.tensor('target').data;
     const factor = a.num('factor');
     const f = { x: x.data, w, a: allocFFNActivations(s) };
-    const g = { x: null, w: { W_1: new Float64Array(nin * hidden), b_1: new Float64Array(hidden), W_2: new Float64Array(hidden * nout), b_2: new Float64Array(nout) }, a: allocFFNActivations(s) };
+    const g = {
+      x: null,
+      w: {
+        W_1: new Float64Array(nin * hidden),
+        b_1: new Float64Array(hidden),
+        W_2: new Float64Array(hidden * nout),
+        b_2: new Float64Array(nout),
+      },
+      a: allocFFNActivations(s),
+    };
     const loss = ffnMse(g, f, { target, factor }, s, kernels);
     return {
-      hidden: tensor([rows, hidden], f.a.hidden), act: tensor([rows, hidden], f.a.act), output: tensor([rows, nout], f.a.out),
-      loss: scalar(loss), doutput: tensor([rows, nout], g.a.out),
-      dW_2: tensor([hidden, nout], g.w.W_2), db_2: tensor([nout], g.w.b_2), dact: tensor([rows, hidden], g.a.act), dhidden: tensor([rows, hidden], g.a.hidden),
-      dW_1: tensor([nin, hidden], g.w.W_1), db_1: tensor([hidden], g.w.b_1),
+      hidden: tensor([rows, hidden], f.a.hidden),
+      act: tensor([rows, hidden], f.a.act),
+      output: tensor([rows, nout], f.a.out),
+      loss: scalar(loss),
+      doutput: tensor([rows, nout], g.a.out),
+      dW_2: tensor([hidden, nout], g.w.W_2),
+      db_2: tensor([nout], g.w.b_2),
+      dact: tensor([rows, hidden], g.a.act),
+      dhidden: tensor([rows, hidden], g.a.hidden),
+      dW_1: tensor([nin, hidden], g.w.W_1),
+      db_1: tensor([hidden], g.w.b_1),
     };
   },
   sgd: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'sgd', lr })),
   momentum: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'momentum', lr, beta: a.num('beta') })),
-  adam: (a, kernels) => optimizerOp(a, kernels, (lr) => ({ kind: 'adam', lr, beta1: a.num('beta1'), beta2: a.num('beta2'), eps: a.num('eps') })),
+  adam: (a, kernels) =>
+    optimizerOp(a, kernels, (lr) => ({ kind: 'adam', lr, beta1: a.num('beta1'), beta2: a.num('beta2'), eps: a.num('eps') })),
   gd_quadratic: (a, kernels) => {
     const o = { w: a.num('w'), center: a.num('center'), steps: a.int('steps', 0), lr: a.num('lr') };
     return { trajectory: trajectory(gdQuadratic(o, kernels).map((w) => [w])) };
@@ -387,7 +431,9 @@ function runOps(s: OpsScenario, kernels: Kernels): TraceValues {
 }
 
 /** The reference, or a variant of it, as an implementation: float64, every op and every model feature. */
-export function createReferenceImplementation(v: ReferenceVariant = { name: 'reference', version: '0.1.0', kernels: REFERENCE_KERNELS }): Implementation {
+export function createReferenceImplementation(
+  v: ReferenceVariant = { name: 'reference', version: '0.1.0', kernels: REFERENCE_KERNELS },
+): Implementation {
   return {
     name: v.name,
     version: v.version,

@@ -36,9 +36,13 @@ export async function resolveImplementation(name: string, o: ResolveOptions): Pr
   if (name === 'numpy') {
     const py = pythonWithNumpy();
     if (!py) throw new Error('the numpy implementation needs a python3 with NumPy (Debian: apt-get install python3-numpy)');
-    return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
+    return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], {
+      timeoutMs: o.timeoutMs,
+      maxLineBytes: o.maxLineBytes,
+    });
   }
   if (name.startsWith('mutant:')) return mutantImplementation(name.slice(7));
-  if (name.startsWith('exec:')) return ProcessImplementation.start(splitCommand(name.slice(5)), { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
+  if (name.startsWith('exec:'))
+    return ProcessImplementation.start(splitCommand(name.slice(5)), { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   throw new Error(`unknown implementation '${name}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)`);
 }

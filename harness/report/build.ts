@@ -51,7 +51,11 @@ export interface RunReport {
   /** False when the run was interrupted: the reports hold the scenarios that ran before it stopped. */
   complete: boolean;
   implementations: Array<{
-    name: string; version: string; language: string; dtype: string; capabilities: { ops: string[]; features: string[] };
+    name: string;
+    version: string;
+    language: string;
+    dtype: string;
+    capabilities: { ops: string[]; features: string[] };
     /** Scenarios that could not be run, each with its evidence once (its claims are errors that point here). */
     scenario_errors: Array<{ fixture: string; message: string; claims: number }>;
   }>;
@@ -72,7 +76,12 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
 
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
 
-export function buildReport(suite: Suite, runs: ImplementationRun[], audits: ClaimAudit[], o: { profile: string; filter: string[]; version: string; date?: Date }): RunReport {
+export function buildReport(
+  suite: Suite,
+  runs: ImplementationRun[],
+  audits: ClaimAudit[],
+  o: { profile: string; filter: string[]; version: string; date?: Date },
+): RunReport {
   const { fixtures, goldenOf } = suite;
   const auditOf = new Map(audits.map((a) => [a.id, a]));
   const claims: ClaimEntry[] = [];
@@ -89,8 +98,16 @@ export function buildReport(suite: Suite, runs: ImplementationRun[], audits: Cla
       const a = auditOf.get(id);
       const section = sectionLabel(f);
       const entry: ClaimEntry = {
-        id, fixture: f.id, file: lf.file, line: lf.claimLines[c.id], seed: f.seed ?? null, section: c.section ?? f.section ?? null,
-        document: f.document, kind: c.kind, quote: c.quote, printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
+        id,
+        fixture: f.id,
+        file: lf.file,
+        line: lf.claimLines[c.id],
+        seed: f.seed ?? null,
+        section: c.section ?? f.section ?? null,
+        document: f.document,
+        kind: c.kind,
+        quote: c.quote,
+        printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
         expected: expectedValues.every((t) => t) && refs.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
         audit: a ? { verdict: a.verdict, error_kind: a.error_kind, reason: a.reason, correct: a.correct, suggestion: a.suggestion } : null,
         results: record(),
@@ -98,12 +115,23 @@ export function buildReport(suite: Suite, runs: ImplementationRun[], audits: Cla
       for (const run of runs) {
         const r = run.results[id];
         if (!r) continue;
-        const worst = r.operands.reduce<(typeof r.operands)[number] | undefined>((w, op) => (op.maxRelError !== undefined && (!w || op.maxRelError > (w.maxRelError ?? -1)) ? op : w), undefined);
+        const worst = r.operands.reduce<(typeof r.operands)[number] | undefined>(
+          (w, op) => (op.maxRelError !== undefined && (!w || op.maxRelError > (w.maxRelError ?? -1)) ? op : w),
+          undefined,
+        );
         entry.results[run.info.name] = {
           status: r.status,
           ...(r.message ? { message: r.message } : {}),
-          ...(worst ? { max_abs_error: finite(worst.maxAbsError!) as number, max_rel_error: finite(worst.maxRelError!) as number, worst_index: worst.worstIndex } : {}),
-          ...(r.operands.some((op) => op.actual) ? { actual: r.operands.filter((op) => op.actual).map((op) => summarise(op.actual!, op.actualShape!)) } : {}),
+          ...(worst
+            ? {
+                max_abs_error: finite(worst.maxAbsError!) as number,
+                max_rel_error: finite(worst.maxRelError!) as number,
+                worst_index: worst.worstIndex,
+              }
+            : {}),
+          ...(r.operands.some((op) => op.actual)
+            ? { actual: r.operands.filter((op) => op.actual).map((op) => summarise(op.actual!, op.actualShape!)) }
+            : {}),
         };
         const s = summary[run.info.name];
         for (const counts of [s.overall, (s.by_section[section] ??= zero()), (s.by_fixture[f.id] ??= zero())]) {
@@ -123,7 +151,10 @@ export function buildReport(suite: Suite, runs: ImplementationRun[], audits: Cla
     filter: o.filter,
     complete: runs.every((r) => r.complete),
     implementations: runs.map((r) => ({
-      name: r.info.name, version: r.info.version, language: r.info.language, dtype: r.info.capabilities.dtype,
+      name: r.info.name,
+      version: r.info.version,
+      language: r.info.language,
+      dtype: r.info.capabilities.dtype,
       capabilities: { ops: [...r.info.capabilities.ops], features: [...r.info.capabilities.features] },
       scenario_errors: r.scenarioErrors,
     })),

@@ -21,5 +21,9 @@ export const FORMATS: readonly ReportFormat[] = [
 
 /** Renders every format and writes them into `dir` as one set (atomically); returns the paths written. */
 export function writeReports(report: RunReport, dir: string): string[] {
-  return writeFileSet(dir, FORMATS.map((f) => [f.file, f.render(report)]), `tconf run of ${report.date}`);
+  return writeFileSet(
+    dir,
+    FORMATS.map((f) => [f.file, f.render(report)]),
+    `tconf run of ${report.date}`,
+  );
 }

@@ -24,20 +24,33 @@ beforeAll(async () => {
   const files = { ...TEST_FIXTURES, 'a-matmul.yaml': TEST_FIXTURES['a-matmul.yaml'].replace('quote: "C = A B"', `quote: '${HOSTILE}'`) };
   const suite = await makeTestSuite(files);
   const broken: Implementation = {
-    ...referenceImplementation, name: 'broken</td><b>',
+    ...referenceImplementation,
+    name: 'broken</td><b>',
     async run(s) {
       const t = await referenceImplementation.run(s);
       for (const k of Object.keys(t)) if (k.endsWith('/probs')) t[k] = { shape: t[k].shape, data: t[k].data.map((x) => x * 2) };
       return t;
     },
   };
-  const runs = [await runImplementation(referenceImplementation, suite, { profile: 'float64' }), await runImplementation(broken, suite, { profile: 'float64' })];
+  const runs = [
+    await runImplementation(referenceImplementation, suite, { profile: 'float64' }),
+    await runImplementation(broken, suite, { profile: 'float64' }),
+  ];
   const report = buildReport(suite, runs, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
   page = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
   writeFileSync(page, renderHtml(report));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 

@@ -12,18 +12,34 @@ const countCells = (c: Counts) => [c.pass, c.fail, c.error, c.skip, c['not-appli
 export function renderMarkdown(report: RunReport): string {
   const out: string[] = [];
   out.push(`# Conformance report`, '');
-  out.push(`Suite ${report.suite.name} ${report.suite.version}, profile \`${report.profile}\`, fixtures \`${report.fixture_set_hash.slice(0, 19)}…\`, ${report.date}.`, '');
+  out.push(
+    `Suite ${report.suite.name} ${report.suite.version}, profile \`${report.profile}\`, fixtures \`${report.fixture_set_hash.slice(0, 19)}…\`, ${report.date}.`,
+    '',
+  );
   if (!report.complete) out.push('**This run was interrupted**: only the scenarios that ran before the interrupt are reported.', '');
-  out.push('| implementation | version | dtype | pass | fail | error | skip | n/a | claims |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const i of report.implementations) out.push(`| ${cell(i.name)} | ${cell(i.version)} | ${i.dtype} | ${countCells(report.summary[i.name].overall).join(' | ')} |`);
+  out.push(
+    '| implementation | version | dtype | pass | fail | error | skip | n/a | claims |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const i of report.implementations)
+    out.push(`| ${cell(i.name)} | ${cell(i.version)} | ${i.dtype} | ${countCells(report.summary[i.name].overall).join(' | ')} |`);
   out.push('');
   const sections = [...new Set(report.implementations.flatMap((i) => Object.keys(report.summary[i.name].by_section)))].sort();
-  out.push('## Passed per section', '', `| section | ${report.implementations.map((i) => cell(i.name)).join(' | ')} |`, `| --- |${report.implementations.map(() => ' --- |').join('')}`);
+  out.push(
+    '## Passed per section',
+    '',
+    `| section | ${report.implementations.map((i) => cell(i.name)).join(' | ')} |`,
+    `| --- |${report.implementations.map(() => ' --- |').join('')}`,
+  );
   for (const s of sections) {
-    out.push(`| ${cell(s)} | ${report.implementations.map((i) => {
-      const c = report.summary[i.name].by_section[s];
-      return c ? `${c.pass}/${c.total - c['not-applicable']}` : '';
-    }).join(' | ')} |`);
+    out.push(
+      `| ${cell(s)} | ${report.implementations
+        .map((i) => {
+          const c = report.summary[i.name].by_section[s];
+          return c ? `${c.pass}/${c.total - c['not-applicable']}` : '';
+        })
+        .join(' | ')} |`,
+    );
   }
   out.push('');
   for (const i of report.implementations) {
@@ -41,14 +57,19 @@ export function renderMarkdown(report: RunReport): string {
   if (report.baseline) {
     out.push('## Against the baseline', '');
     for (const [impl, b] of Object.entries(report.baseline)) {
-      out.push(`- **${cell(impl)}**: ${b.new_failures.length} new failure(s)${b.new_failures.length ? `: ${b.new_failures.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.newly_passing.length} newly passing${b.newly_passing.length ? `: ${b.newly_passing.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.known_failures.length} known failure(s).`);
+      out.push(
+        `- **${cell(impl)}**: ${b.new_failures.length} new failure(s)${b.new_failures.length ? `: ${b.new_failures.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.newly_passing.length} newly passing${b.newly_passing.length ? `: ${b.newly_passing.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.known_failures.length} known failure(s).`,
+      );
     }
     out.push('');
   }
   const errata = report.claims.filter((c) => c.audit?.verdict === 'erratum');
   if (errata.length) {
     out.push(`## Errata in the documents (${errata.length})`, '', '| claim | printed | correct | why |', '| --- | --- | --- | --- |');
-    for (const c of errata) out.push(`| \`${c.id}\` | ${cell(JSON.stringify(c.printed))} | ${cell(JSON.stringify(c.audit!.correct))} | ${cell(c.audit!.reason)} |`);
+    for (const c of errata)
+      out.push(
+        `| \`${c.id}\` | ${cell(JSON.stringify(c.printed))} | ${cell(JSON.stringify(c.audit!.correct))} | ${cell(c.audit!.reason)} |`,
+      );
     out.push('');
   }
   return out.join('\n');

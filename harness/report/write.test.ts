@@ -22,7 +22,14 @@ describe('writing reports', () => {
     const d = tmp();
     markRunStarted(d, 'run 1');
     expect(existsSync(join(d, IN_PROGRESS_FILE))).toBe(true);
-    const paths = writeFileSet(d, [['a.json', '{}'], ['b.md', '# b']], 'run 1');
+    const paths = writeFileSet(
+      d,
+      [
+        ['a.json', '{}'],
+        ['b.md', '# b'],
+      ],
+      'run 1',
+    );
     expect(paths).toEqual([join(d, 'a.json'), join(d, 'b.md')]);
     expect(readdirSync(d).sort()).toEqual(['a.json', 'b.md']);
     writeFileAtomically(join(d, 'a.json'), '{"v":2}');
@@ -32,8 +39,24 @@ describe('writing reports', () => {
 
   it('keeps the old set whole when a file of the new one cannot be written', () => {
     const d = tmp();
-    writeFileSet(d, [['a.json', 'old'], ['b.md', 'old']], 'run 1');
-    expect(() => writeFileSet(d, [['a.json', 'new'], ['no/such/dir/b.md', 'new']], 'run 2')).toThrow();
+    writeFileSet(
+      d,
+      [
+        ['a.json', 'old'],
+        ['b.md', 'old'],
+      ],
+      'run 1',
+    );
+    expect(() =>
+      writeFileSet(
+        d,
+        [
+          ['a.json', 'new'],
+          ['no/such/dir/b.md', 'new'],
+        ],
+        'run 2',
+      ),
+    ).toThrow();
     expect(readFileSync(join(d, 'a.json'), 'utf8')).toBe('old');
     expect(readdirSync(d).sort()).toEqual(['a.json', 'b.md']);
   });

@@ -5,7 +5,12 @@ import { record, type ClaimResult, type ImplementationRun } from './runner.js';
 function runOf(name: string, statuses: Record<string, ClaimResult['status']>): ImplementationRun {
   const results = record<ClaimResult>();
   for (const [id, status] of Object.entries(statuses)) results[id] = { status, operands: [] };
-  return { info: { name, version: '1', language: 'x', capabilities: { dtype: 'float64', ops: [], features: [] } }, results, scenarioErrors: [], complete: true };
+  return {
+    info: { name, version: '1', language: 'x', capabilities: { dtype: 'float64', ops: [], features: [] } },
+    results,
+    scenarioErrors: [],
+    complete: true,
+  };
 }
 
 describe('the baseline of known failures', () => {

@@ -15,7 +15,11 @@ export interface BaselineComparison {
   known_failures: string[];
 }
 
-const failing = (run: ImplementationRun) => Object.entries(run.results).filter(([, r]) => r.status === 'fail' || r.status === 'error').map(([id]) => id).sort();
+const failing = (run: ImplementationRun) =>
+  Object.entries(run.results)
+    .filter(([, r]) => r.status === 'fail' || r.status === 'error')
+    .map(([id]) => id)
+    .sort();
 
 export function compareToBaseline(run: ImplementationRun, b: Baseline): BaselineComparison {
   const known = new Set(Object.hasOwn(b.known_failures, run.info.name) ? b.known_failures[run.info.name] : []);

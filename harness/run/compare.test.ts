@@ -23,15 +23,23 @@ describe('compareTensors', () => {
   });
 
   it('throws on a shape mismatch (the caller reports an error, not a failure)', () => {
-    expect(() => compareTensors(t([4], [1, 2, 3, 4]), t([2, 2], [1, 2, 3, 4]), PROFILES.float64)).toThrow(/shape \[4\] where \[2,2\] is expected/);
+    expect(() => compareTensors(t([4], [1, 2, 3, 4]), t([2, 2], [1, 2, 3, 4]), PROFILES.float64)).toThrow(
+      /shape \[4\] where \[2,2\] is expected/,
+    );
   });
 
   it('a value always passes against itself, and the pass verdict agrees with the formula', () => {
     const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 8 }), (pairs) => {
-        const a = t([pairs.length], pairs.map((p) => p[0]));
-        const e = t([pairs.length], pairs.map((p) => p[1]));
+        const a = t(
+          [pairs.length],
+          pairs.map((p) => p[0]),
+        );
+        const e = t(
+          [pairs.length],
+          pairs.map((p) => p[1]),
+        );
         expect(compareTensors(e, e, PROFILES.float64).pass).toBe(true);
         const tol = PROFILES.float32;
         const expected = pairs.every(([x, y]) => Math.abs(x - y) <= tol.atol + tol.rtol * Math.abs(y));

@@ -65,5 +65,12 @@ export function compareTensors(actual: Tensor, expected: Tensor, tol: Tolerance)
     if (ratio > worstRatio) [worst, worstRatio] = [i, ratio];
   }
   if (nonFinite) [maxAbsError, maxRelError] = [Infinity, Infinity];
-  return { pass: nonFinite === 0 && worstRatio <= 1, size: expected.data.length, maxAbsError, maxRelError, worstIndex: unflatten(worst, expected.shape), nonFinite };
+  return {
+    pass: nonFinite === 0 && worstRatio <= 1,
+    size: expected.data.length,
+    maxAbsError,
+    maxRelError,
+    worstIndex: unflatten(worst, expected.shape),
+    nonFinite,
+  };
 }

@@ -6,7 +6,7 @@ import { asTensor, GOLDEN_VERSION, type Golden } from '../fixtures/golden.js';
 import { readMeasurements } from '../fixtures/measurements.js';
 import { select } from '../fixtures/tensors.js';
 import type { Claim, LoadedFixture, Problem } from '../fixtures/types.js';
-import type { Implementation } from './implementation.js';
+import type { Implementation, TraceValues } from './implementation.js';
 import { runScenario } from './scenario-run.js';
 
 /** Every trace path and expression the claims of a fixture refer to. */
@@ -34,17 +34,32 @@ export async function computeGolden(lf: LoadedFixture, impl: Implementation): Pr
   };
   if (paths.length) {
     if (f.scenario.kind === 'none') throw new Error('unreachable: paths without a scenario are rejected at load');
-    let trace;
+    let trace: TraceValues;
     try {
       trace = f.scenario.kind === 'measurement' ? readMeasurements(f.scenario.log, paths) : await runScenario(impl, f.scenario);
     } catch (e) {
-      return { problems: [{ file: lf.file, line: 1, field: 'scenario', message: `the ${impl.name} implementation failed on this scenario: ${(e as Error).message}` }] };
+      return {
+        problems: [
+          {
+            file: lf.file,
+            line: 1,
+            field: 'scenario',
+            message: `the ${impl.name} implementation failed on this scenario: ${(e as Error).message}`,
+          },
+        ],
+      };
     }
     for (const p of paths) {
       const t = trace[p];
       if (!t) {
-        const near = Object.keys(trace).filter((k) => k.split('/')[0] === p.split('/')[0]).slice(0, 6);
-        problems.push({ file: lf.file, ...lineOfPath(p), message: `unresolvable trace path '${p}' (the scenario produces e.g. ${near.join(', ')})` });
+        const near = Object.keys(trace)
+          .filter((k) => k.split('/')[0] === p.split('/')[0])
+          .slice(0, 6);
+        problems.push({
+          file: lf.file,
+          ...lineOfPath(p),
+          message: `unresolvable trace path '${p}' (the scenario produces e.g. ${near.join(', ')})`,
+        });
         continue;
       }
       golden.values[p] = { shape: t.shape, data: Array.from(t.data) };

@@ -4,8 +4,22 @@ import type { OpName, Scenario } from '../fixtures/scenario.js';
 
 /** Model features a scenario may need; an implementation lists the ones it has. */
 export const FEATURES = [
-  'forward', 'backward', 'multi-head', 'causal', 'layer-norm', 'ffn', 'residual', 'positional',
-  'attn-projection', 'regression', 'continuous-input', 'batch', 'sgd', 'momentum', 'adam', 'clip',
+  'forward',
+  'backward',
+  'multi-head',
+  'causal',
+  'layer-norm',
+  'ffn',
+  'residual',
+  'positional',
+  'attn-projection',
+  'regression',
+  'continuous-input',
+  'batch',
+  'sgd',
+  'momentum',
+  'adam',
+  'clip',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 

@@ -14,7 +14,10 @@ beforeAll(async () => {
 
 /** The misbehaving adapter of harness/testing/fake-impl.ts; `mode` may carry its flags after a space. */
 const fake = (mode: string, timeoutMs = 10_000) =>
-  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), ...mode.split(' ')], { timeoutMs, cwd: ROOT });
+  ProcessImplementation.start([process.execPath, '--import', 'tsx', join(ROOT, 'harness', 'testing', 'fake-impl.ts'), ...mode.split(' ')], {
+    timeoutMs,
+    cwd: ROOT,
+  });
 
 async function runWith(impl: Implementation): Promise<ImplementationRun> {
   try {
@@ -30,8 +33,12 @@ describe('running the suite in process', () => {
   it('passes the reference on every claim that involves an implementation', async () => {
     const run = await runWith(referenceImplementation);
     expect(statuses(run)).toEqual({
-      'a-matmul/product': 'pass', 'a-matmul/arithmetic': 'not-applicable', 'b-forward/probs': 'pass', 'b-forward/weights': 'pass',
-      'c-train/grad': 'pass', 'c-train/improved': 'pass',
+      'a-matmul/product': 'pass',
+      'a-matmul/arithmetic': 'not-applicable',
+      'b-forward/probs': 'pass',
+      'b-forward/weights': 'pass',
+      'c-train/grad': 'pass',
+      'c-train/improved': 'pass',
     });
     const probs = run.results['b-forward/probs'].operands[0];
     expect(probs.maxAbsError).toBe(0);
@@ -40,7 +47,8 @@ describe('running the suite in process', () => {
 
   it('fails a wrong value with the size of the error and the worst element', async () => {
     const wrong: Implementation = {
-      ...referenceImplementation, name: 'off-by-a-bit',
+      ...referenceImplementation,
+      name: 'off-by-a-bit',
       async run(s) {
         const t = await referenceImplementation.run(s);
         if (t['p/C']) t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => (i === 3 ? x + 1e-6 : x)) };
@@ -55,7 +63,11 @@ describe('running the suite in process', () => {
   });
 
   it('skips, never fails, what an implementation declares it cannot do', async () => {
-    const opsOnly: Implementation = { ...referenceImplementation, name: 'ops-only', capabilities: { dtype: 'float64', ops: ['matmul'], features: [] } };
+    const opsOnly: Implementation = {
+      ...referenceImplementation,
+      name: 'ops-only',
+      capabilities: { dtype: 'float64', ops: ['matmul'], features: [] },
+    };
     const s = statuses(await runWith(opsOnly));
     expect(s['a-matmul/product']).toBe('pass');
     expect(s['b-forward/probs']).toBe('skip');
@@ -63,7 +75,11 @@ describe('running the suite in process', () => {
   });
 
   it('skips claims on trace names an implementation does not declare', async () => {
-    const partial: Implementation = { ...referenceImplementation, name: 'partial', capabilities: { ...referenceImplementation.capabilities, trace: ['probs', 'C'] } };
+    const partial: Implementation = {
+      ...referenceImplementation,
+      name: 'partial',
+      capabilities: { ...referenceImplementation.capabilities, trace: ['probs', 'C'] },
+    };
     const s = statuses(await runWith(partial));
     expect(s['b-forward/probs']).toBe('pass');
     expect(s['a-matmul/product']).toBe('pass');
@@ -72,7 +88,14 @@ describe('running the suite in process', () => {
   });
 
   it('turns a throwing implementation into errors for that scenario only', async () => {
-    const flaky: Implementation = { ...referenceImplementation, name: 'flaky', async run(s) { if (s.kind === 'ops') throw new Error('boom'); return referenceImplementation.run(s); } };
+    const flaky: Implementation = {
+      ...referenceImplementation,
+      name: 'flaky',
+      async run(s) {
+        if (s.kind === 'ops') throw new Error('boom');
+        return referenceImplementation.run(s);
+      },
+    };
     const run = await runWith(flaky);
     expect(run.results['a-matmul/product']).toMatchObject({ status: 'error', message: 'scenario error: boom' });
     expect(run.scenarioErrors).toEqual([{ fixture: 'a-matmul', message: 'boom', claims: 1 }]);
@@ -106,17 +129,22 @@ describe('running an external process', () => {
     ['nan@2', 'fail', /non-finite/],
     ['nan@2 --base64', 'fail', /non-finite/],
     ['bad-base64@2 --base64', 'error', /7 bytes, not a whole number of float64 values/],
-  ])('%s costs only that scenario, with evidence, and the run goes on', async (mode, status, evidence) => {
-    const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 3000 : 10_000));
-    expect(run.results['b-forward/probs'].status).toBe(status);
-    // a scenario that could not run keeps its evidence once; a claim judged on a bad value carries its own
-    const evidenceText = status === 'error' && run.scenarioErrors.length ? run.scenarioErrors[0].message : run.results['b-forward/probs'].message;
-    expect(evidenceText).toMatch(evidence);
-    expect(run.scenarioErrors.map((e) => e.fixture)).toEqual(status === 'error' && !mode.startsWith('wrong-shape') ? ['b-forward'] : []);
-    expect(run.results['a-matmul/product'].status).toBe('pass');
-    expect(run.results['c-train/grad'].status).toBe('pass');
-    expect(run.results['c-train/improved'].status).toBe('pass');
-  }, 30_000);
+  ])(
+    '%s costs only that scenario, with evidence, and the run goes on',
+    async (mode, status, evidence) => {
+      const run = await runWith(await fake(mode, mode.startsWith('hang') || mode.startsWith('noise') ? 3000 : 10_000));
+      expect(run.results['b-forward/probs'].status).toBe(status);
+      // a scenario that could not run keeps its evidence once; a claim judged on a bad value carries its own
+      const evidenceText =
+        status === 'error' && run.scenarioErrors.length ? run.scenarioErrors[0].message : run.results['b-forward/probs'].message;
+      expect(evidenceText).toMatch(evidence);
+      expect(run.scenarioErrors.map((e) => e.fixture)).toEqual(status === 'error' && !mode.startsWith('wrong-shape') ? ['b-forward'] : []);
+      expect(run.results['a-matmul/product'].status).toBe('pass');
+      expect(run.results['c-train/grad'].status).toBe('pass');
+      expect(run.results['c-train/improved'].status).toBe('pass');
+    },
+    30_000,
+  );
 
   it('reports an implementation that fails its handshake', async () => {
     await expect(fake('bad-hello')).rejects.toThrow(/protocol does not allow|not a valid hello/);

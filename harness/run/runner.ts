@@ -71,7 +71,13 @@ const SCENARIO_ERROR_LINE = 300;
 export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
   if (!filter?.length) return lf.fixture.claims;
   const match = picomatch(filter);
-  return lf.fixture.claims.filter((c) => match(`${lf.fixture.id}/${c.id}`) || match(lf.fixture.id) || (lf.fixture.tags ?? []).some((t) => match(t)) || match(c.section ?? lf.fixture.section ?? ''));
+  return lf.fixture.claims.filter(
+    (c) =>
+      match(`${lf.fixture.id}/${c.id}`) ||
+      match(lf.fixture.id) ||
+      (lf.fixture.tags ?? []).some((t) => match(t)) ||
+      match(c.section ?? lf.fixture.section ?? ''),
+  );
 }
 
 const refsOf = (c: Claim) => (c.kind === 'relation' ? (c.of ?? []) : [c]).filter((r) => r.path !== undefined);
@@ -118,7 +124,8 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
     if (!whole) return { status: 'error', message: `the implementation's trace has no '${r.path}'`, operands };
     let actual: Tensor;
     try {
-      if (whole.data.length !== whole.shape.reduce((a, b) => a * b, 1)) throw new Error(`'${r.path}' has ${whole.data.length} values for shape [${whole.shape}]`);
+      if (whole.data.length !== whole.shape.reduce((a, b) => a * b, 1))
+        throw new Error(`'${r.path}' has ${whole.data.length} values for shape [${whole.shape}]`);
       actual = r.at ? select(whole, r.at) : whole;
       Object.assign(op, { actual: Array.from(actual.data), actualShape: actual.shape }, compareTensors(actual, expected, tol));
     } catch (e) {
@@ -127,13 +134,19 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
   }
   const failed = operands.find((o) => !o.pass);
   const message = failed
-    ? failed.nonFinite ? `${failed.path}: ${failed.nonFinite} non-finite value(s)` : `${failed.path}: max abs error ${failed.maxAbsError!.toExponential(3)} at [${failed.worstIndex}] exceeds atol ${tol.atol} + rtol ${tol.rtol}·|e|`
+    ? failed.nonFinite
+      ? `${failed.path}: ${failed.nonFinite} non-finite value(s)`
+      : `${failed.path}: max abs error ${failed.maxAbsError!.toExponential(3)} at [${failed.worstIndex}] exceeds atol ${tol.atol} + rtol ${tol.rtol}·|e|`
     : undefined;
   return { status: failed ? 'fail' : 'pass', tolerance: tol, operands, ...(message ? { message } : {}) };
 }
 
 /** One implementation over the fixtures; a failing scenario costs its own claims, never the run. */
-export async function runImplementation(impl: Implementation, suite: Pick<Suite, 'fixtures' | 'goldenOf'>, o: RunOptions): Promise<ImplementationRun> {
+export async function runImplementation(
+  impl: Implementation,
+  suite: Pick<Suite, 'fixtures' | 'goldenOf'>,
+  o: RunOptions,
+): Promise<ImplementationRun> {
   const { fixtures, goldenOf } = suite;
   const name = o.label ?? impl.name;
   const results = record<ClaimResult>();
@@ -153,7 +166,15 @@ export async function runImplementation(impl: Implementation, suite: Pick<Suite,
     const measured = f.scenario.kind === 'measurement';
     const involved = measured ? [] : claims.filter((c) => refsOf(c).length > 0);
     const notApplicable = measured ? "measured by the reference's training run: no implementation involved" : null;
-    for (const c of claims) if (!involved.includes(c)) results[`${f.id}/${c.id}`] = { status: 'not-applicable', message: notApplicable ?? (c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved"), operands: [] };
+    for (const c of claims)
+      if (!involved.includes(c))
+        results[`${f.id}/${c.id}`] = {
+          status: 'not-applicable',
+          message:
+            notApplicable ??
+            (c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved"),
+          operands: [],
+        };
     if (!involved.length || f.scenario.kind === 'none' || f.scenario.kind === 'measurement') continue;
     const scenario = f.scenario.kind === 'model' ? materialize(f.scenario) : f.scenario;
     const why = cannotRun(impl, scenario);
@@ -169,7 +190,8 @@ export async function runImplementation(impl: Implementation, suite: Pick<Suite,
       const message = truncate(String((e as Error)?.message ?? e), 4 * EVIDENCE_LIMIT);
       scenarioErrors.push({ fixture: f.id, message, claims: involved.length });
       const first = message.split('\n')[0];
-      const line = first.length > SCENARIO_ERROR_LINE ? `${first.slice(0, SCENARIO_ERROR_LINE)}… (the whole message once, with the scenario)` : first;
+      const line =
+        first.length > SCENARIO_ERROR_LINE ? `${first.slice(0, SCENARIO_ERROR_LINE)}… (the whole message once, with the scenario)` : first;
       for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
       continue;
     }
@@ -177,8 +199,15 @@ export async function runImplementation(impl: Implementation, suite: Pick<Suite,
     const inputs = callInputs(scenario);
     for (const c of involved) {
       const untraced = untracedName(traced, c, inputs);
-      results[`${f.id}/${c.id}`] = untraced ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] } : judge(c, trace, golden, toleranceFor(c, f.id, name, o));
+      results[`${f.id}/${c.id}`] = untraced
+        ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] }
+        : judge(c, trace, golden, toleranceFor(c, f.id, name, o));
     }
   }
-  return { info: { name, version: impl.version, language: impl.language, capabilities: impl.capabilities }, results, scenarioErrors, complete };
+  return {
+    info: { name, version: impl.version, language: impl.language, capabilities: impl.capabilities },
+    results,
+    scenarioErrors,
+    complete,
+  };
 }

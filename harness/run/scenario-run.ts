@@ -46,14 +46,25 @@ export function resolveCalls(calls: OpCall[], trace: TraceValues): OpCall[] {
 /** The trace paths a model scenario's `then:` call reads, by call id. */
 export function callInputs(s: Scenario): Record<string, string[]> {
   if (s.kind !== 'model') return {};
-  return Object.fromEntries((s.then ?? []).map((c) => [c.id, Object.values(c.args).filter(isRef).map((r) => r.from)]));
+  return Object.fromEntries(
+    (s.then ?? []).map((c) => [
+      c.id,
+      Object.values(c.args)
+        .filter(isRef)
+        .map((r) => r.from),
+    ]),
+  );
 }
 
 /** Runs a scenario; `paths` (when given) are the trace paths the caller will read, passed on as a hint. */
 export async function runScenario(impl: Implementation, s: Scenario, paths?: string[]): Promise<TraceValues> {
   if (s.kind !== 'model') return impl.run(s, paths ? { paths } : undefined);
   const { then, ...model } = materialize(s);
-  const froms = (then ?? []).flatMap((c) => Object.values(c.args).filter(isRef).map((r) => r.from));
+  const froms = (then ?? []).flatMap((c) =>
+    Object.values(c.args)
+      .filter(isRef)
+      .map((r) => r.from),
+  );
   const trace = await impl.run(model, paths ? { paths: [...new Set([...paths, ...froms])] } : undefined);
   const calls = resolveCalls(then ?? [], trace);
   if (!calls.length) return trace;

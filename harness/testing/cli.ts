@@ -29,7 +29,9 @@ export interface CliOptions {
 export function tconf(args: string[], o: CliOptions = {}): Promise<CliResult> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'harness', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...(o.fixtureDir ? { TCONF_FIXTURE_DIR: o.fixtureDir } : {}) }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...(o.fixtureDir ? { TCONF_FIXTURE_DIR: o.fixtureDir } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   o.onSpawn?.(child.pid!);
   let out = '';
@@ -64,7 +66,9 @@ export function suiteOnDisk(suite: TestSuite): string {
 export function scriptAdapter(o: { hello: string; onRun?: string; preamble?: string }): string {
   const dir = mkdtempSync(join(tmpdir(), 'tconf-adapter-'));
   const file = join(dir, 'adapter.mjs');
-  writeFileSync(file, `import { createInterface } from 'node:readline';
+  writeFileSync(
+    file,
+    `import { createInterface } from 'node:readline';
 ${o.preamble ?? ''}
 const hello = ${o.hello};
 const onRun = ${o.onRun ?? '() => null'};
@@ -76,7 +80,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const out = onRun(req);
   if (out !== null && out !== undefined) send(out);
 });
-`);
+`,
+  );
   return `exec:${process.execPath} ${file}`;
 }
 

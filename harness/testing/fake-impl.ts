@@ -63,15 +63,32 @@ async function hugeLine(id: number, bytes: number): Promise<void> {
 
 const caps = () => ({ ops: referenceImplementation.capabilities.ops, features: referenceImplementation.capabilities.features });
 function hello(id: number): unknown {
-  const implementation = { name: `fake-${mode}`, version: '0.0.0', language: 'TypeScript', dtype: 'float64', capabilities: caps() as Record<string, unknown> };
+  const implementation = {
+    name: `fake-${mode}`,
+    version: '0.0.0',
+    language: 'TypeScript',
+    dtype: 'float64',
+    capabilities: caps() as Record<string, unknown>,
+  };
   switch (mode) {
-    case 'bad-hello': return { id, type: 'hello' };
-    case 'hello-v2': return { id, type: 'hello', protocol_version: 2, implementation };
-    case 'hello-error': return { id, type: 'error', message: 'cannot load the model weights' };
-    case 'hello-bad-caps': implementation.capabilities = { ops: ['matmul', 'softmax', 'matmull'], features: [] }; break;
-    case 'long-name': implementation.name = 'n'.repeat(1 << 20); break;
-    case 'long-glob': implementation.capabilities = { ...caps(), trace: ['probs', '('.repeat(70_000)] }; break;
-    case 'many-globs': implementation.capabilities = { ...caps(), trace: Array.from({ length: 1001 }, (_, i) => `name${i}`) }; break;
+    case 'bad-hello':
+      return { id, type: 'hello' };
+    case 'hello-v2':
+      return { id, type: 'hello', protocol_version: 2, implementation };
+    case 'hello-error':
+      return { id, type: 'error', message: 'cannot load the model weights' };
+    case 'hello-bad-caps':
+      implementation.capabilities = { ops: ['matmul', 'softmax', 'matmull'], features: [] };
+      break;
+    case 'long-name':
+      implementation.name = 'n'.repeat(1 << 20);
+      break;
+    case 'long-glob':
+      implementation.capabilities = { ...caps(), trace: ['probs', '('.repeat(70_000)] };
+      break;
+    case 'many-globs':
+      implementation.capabilities = { ...caps(), trace: Array.from({ length: 1001 }, (_, i) => `name${i}`) };
+      break;
   }
   return { id, type: 'hello', protocol_version: 1, implementation };
 }
@@ -94,7 +111,8 @@ rl.on('line', async (line) => {
   if (hit && mode === 'crash') process.exit(3);
   if (hit && (mode === 'hang' || mode === 'grandchild')) return;
   if (hit && mode === 'noise') return void process.stderr.write('fake: something went wrong inside\n');
-  if (hit && mode === 'stderr-flood') return void process.stderr.write(Array.from({ length: 10_000 }, (_, i) => `fake: stderr line ${i}\n`).join(''));
+  if (hit && mode === 'stderr-flood')
+    return void process.stderr.write(Array.from({ length: 10_000 }, (_, i) => `fake: stderr line ${i}\n`).join(''));
   if (hit && mode === 'garbage') return void process.stdout.write('this is not json\n');
   if (hit && mode === 'error') return send({ id: req.id, type: 'error', message: 'not implemented here' });
   if (hit && mode === 'huge-error') return send({ id: req.id, type: 'error', message: 'e'.repeat(3_000_000) });
@@ -109,14 +127,19 @@ rl.on('line', async (line) => {
   const wanted = req.paths ? new Set(req.paths) : null; // send only what the harness will read
   for (const [k, t] of Object.entries(trace)) {
     if (wanted && !wanted.has(k)) continue;
-    out[k] = base64 ? { shape: t.shape, base64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') } : { shape: t.shape, data: Array.from(t.data) };
+    out[k] = base64
+      ? { shape: t.shape, base64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') }
+      : { shape: t.shape, data: Array.from(t.data) };
   }
   const first = Object.values(out)[0];
   if (hit && mode === 'wrong-shape') for (const t of Object.values(out)) t.shape = [...t.shape, 1, 2];
   if (hit && mode === 'bad-field') first.shape = [2, -1];
   if (hit && mode === 'huge-value') first.data = ['v'.repeat(3_000_000), ...(first.data ?? []).slice(1)];
   const size = (t: Wire) => t.shape.reduce((a, b) => a * b, 1);
-  const nans = (t: Wire): Wire => (base64 ? { shape: t.shape, base64: Buffer.from(new Float64Array(size(t)).fill(NaN).buffer).toString('base64') } : { shape: t.shape, data: Array(size(t)).fill('NaN') });
+  const nans = (t: Wire): Wire =>
+    base64
+      ? { shape: t.shape, base64: Buffer.from(new Float64Array(size(t)).fill(NaN).buffer).toString('base64') }
+      : { shape: t.shape, data: Array(size(t)).fill('NaN') };
   if (hit && mode === 'nan') for (const [k, t] of Object.entries(out)) out[k] = nans(t);
   if (hit && mode === 'bad-base64') for (const [k, t] of Object.entries(out)) out[k] = { shape: t.shape, base64: 'AAAAAAAAAA==' }; // 7 bytes
   let text = JSON.stringify({ id: hit && mode === 'wrong-id' ? req.id + 100 : req.id, type: 'trace', trace: out });

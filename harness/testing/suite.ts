@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Golden } from '../fixtures/golden.js';
+import type { Golden } from '../fixtures/golden.js';
 import { computeGolden } from '../run/freeze.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { loadFixtures } from '../fixtures/load.js';
