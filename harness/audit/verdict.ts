@@ -9,7 +9,7 @@
 //            an impossible shape, a wrong count, or a relation that fails on the printed or the true values;
 //  unverifiable / derived  as the fixture declares: nothing printed can be checked / nothing was printed.
 import { expectedTensor } from '../fixtures/claims.js';
-import { sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixtures/types.js';
+import { claimId, claimSection, sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { shapeOf, toNested } from '../fixtures/tensors.js';
@@ -181,11 +181,11 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
 export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
   const f = lf.fixture;
   const base = {
-    id: `${f.id}/${c.id}`,
+    id: claimId(f, c),
     fixture: f.id,
     document_section: sectionLabel(f),
     seed: f.seed ?? null,
-    section: c.section ?? f.section ?? null,
+    section: claimSection(f, c),
     quote: c.quote,
     kind: c.kind,
     printed: c.printed ?? null,

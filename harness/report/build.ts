@@ -2,7 +2,7 @@
 // implementation's result. The JSON form is versioned (spec/report.schema.json); the other formats render it.
 import type { ClaimAudit } from '../audit/verdict.js';
 import { expectedTensor } from '../fixtures/claims.js';
-import { sectionLabel, type Printed } from '../fixtures/types.js';
+import { claimId, claimSection, sectionLabel, type Printed } from '../fixtures/types.js';
 import { record, type ImplementationRun, type Status } from '../run/runner.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { toNested } from '../fixtures/tensors.js';
@@ -91,7 +91,7 @@ export function buildReport(
     const f = lf.fixture;
     const g = goldenOf(f.id);
     for (const c of f.claims) {
-      const id = `${f.id}/${c.id}`;
+      const id = claimId(f, c);
       if (!runs.some((r) => r.results[id])) continue;
       const refs = c.kind === 'relation' ? (c.of ?? []) : [c];
       const expectedValues = refs.map((r) => expectedTensor(r, g));
@@ -103,7 +103,7 @@ export function buildReport(
         file: lf.file,
         line: lf.claimLines[c.id],
         seed: f.seed ?? null,
-        section: c.section ?? f.section ?? null,
+        section: claimSection(f, c),
         document: f.document,
         kind: c.kind,
         quote: c.quote,

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import type { Tensor } from '../../reference/tensor.js';
 import { expectedTensor } from '../fixtures/claims.js';
 import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type Tolerance } from './compare.js';
-import type { Claim, LoadedFixture } from '../fixtures/types.js';
+import { claimId, claimSection, type Claim, type LoadedFixture } from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
 import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
 import { callInputs, materialize, runScenario } from './scenario-run.js';
@@ -73,19 +73,19 @@ export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
   const match = picomatch(filter);
   return lf.fixture.claims.filter(
     (c) =>
-      match(`${lf.fixture.id}/${c.id}`) ||
+      match(claimId(lf.fixture, c)) ||
       match(lf.fixture.id) ||
       (lf.fixture.tags ?? []).some((t) => match(t)) ||
-      match(c.section ?? lf.fixture.section ?? ''),
+      match(claimSection(lf.fixture, c) ?? ''),
   );
 }
 
 const refsOf = (c: Claim) => (c.kind === 'relation' ? (c.of ?? []) : [c]).filter((r) => r.path !== undefined);
 
-function toleranceFor(c: Claim, fixtureId: string, impl: string, o: RunOptions): Tolerance {
+function toleranceFor(id: string, c: Claim, impl: string, o: RunOptions): Tolerance {
   let tol: Tolerance = { ...PROFILES[o.profile], ...c.tolerance };
   const mine = o.overrides && Object.hasOwn(o.overrides, impl) ? o.overrides[impl] : {};
-  for (const [glob, t] of Object.entries(mine)) if (picomatch.isMatch(`${fixtureId}/${c.id}`, glob)) tol = { ...tol, ...t };
+  for (const [glob, t] of Object.entries(mine)) if (picomatch.isMatch(id, glob)) tol = { ...tol, ...t };
   return tol;
 }
 
@@ -168,7 +168,7 @@ export async function runImplementation(
     const notApplicable = measured ? "measured by the reference's training run: no implementation involved" : null;
     for (const c of claims)
       if (!involved.includes(c))
-        results[`${f.id}/${c.id}`] = {
+        results[claimId(f, c)] = {
           status: 'not-applicable',
           message:
             notApplicable ??
@@ -179,7 +179,7 @@ export async function runImplementation(
     const scenario = f.scenario.kind === 'model' ? materialize(f.scenario) : f.scenario;
     const why = cannotRun(impl, scenario);
     if (why) {
-      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'skip', message: why, operands: [] };
+      for (const c of involved) results[claimId(f, c)] = { status: 'skip', message: why, operands: [] };
       continue;
     }
     let trace: TraceValues;
@@ -192,16 +192,16 @@ export async function runImplementation(
       const first = message.split('\n')[0];
       const line =
         first.length > SCENARIO_ERROR_LINE ? `${first.slice(0, SCENARIO_ERROR_LINE)}… (the whole message once, with the scenario)` : first;
-      for (const c of involved) results[`${f.id}/${c.id}`] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
+      for (const c of involved) results[claimId(f, c)] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
       continue;
     }
     const golden = goldenOf(f.id);
     const inputs = callInputs(scenario);
     for (const c of involved) {
       const untraced = untracedName(traced, c, inputs);
-      results[`${f.id}/${c.id}`] = untraced
+      results[claimId(f, c)] = untraced
         ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] }
-        : judge(c, trace, golden, toleranceFor(c, f.id, name, o));
+        : judge(c, trace, golden, toleranceFor(claimId(f, c), c, name, o));
     }
   }
   return {
