@@ -86,3 +86,20 @@ export function makeConfig(over: Partial<ModelConfig>): ModelConfig {
   if (problems.length) throw new Error(`invalid model config: ${problems.join('; ')}`);
   return c;
 }
+
+/** The 2×2 model of the book's Examples 1-4: fixed embeddings, one head, no FFN, no layer norm, no residual, no positions. */
+export const BOOK_2X2: ModelConfig = makeConfig({
+  vocab: 4,
+  dModel: 2,
+  heads: 1,
+  dFF: 0,
+  layers: 1,
+  seqLen: 2,
+  positional: 'none',
+  attnProjection: false,
+  attnResidual: false,
+  layerNorm: false,
+  head: 'classification',
+  outDim: 4,
+  headBias: false,
+});

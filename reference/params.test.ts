@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeConfig, STAGE10_CONFIG } from './config.js';
+import { BOOK_2X2, makeConfig, STAGE10_CONFIG } from './config.js';
 import { cloneParams, countParams, initParams, paramSpecs, sizeOf, zerosLike } from './params.js';
 import { mulberry32, normal } from './prng.js';
 
@@ -15,20 +15,7 @@ describe('parameters', () => {
   });
 
   it("drops the parts a config switches off (the book's 2×2 model: E, W_Q, W_K, W_V, and a 2×4 W_O)", () => {
-    const book = makeConfig({
-      vocab: 4,
-      dModel: 2,
-      heads: 1,
-      dFF: 0,
-      layers: 1,
-      seqLen: 2,
-      positional: 'none',
-      attnProjection: false,
-      attnResidual: false,
-      layerNorm: false,
-      outDim: 4,
-      headBias: false,
-    });
+    const book = BOOK_2X2;
     expect(paramSpecs(book).map((s) => `${s.name}:${s.shape.join('x')}`)).toEqual([
       'embedding.E:4x2',
       'blocks.0.attn.W_Q:2x2',

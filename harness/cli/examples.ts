@@ -1,28 +1,13 @@
 // The book's Examples 1-3 (003_..., sections 5.7, 6.10, 7.9) run end to end on the float64 reference,
 // printed step by step with the worksheet's names. The given inputs below are the book's own; every
 // printed value is computed.
-import { makeConfig, type ModelConfig } from '../../reference/config.js';
+import { BOOK_2X2 } from '../../reference/config.js';
 import type { Example } from '../../reference/model.js';
 import type { Params } from '../../reference/params.js';
 import type { Tensor } from '../../reference/tensor.js';
 import { batchGradients, createOptimizer, trainStep } from '../../reference/training.js';
 
-/** The 2×2 model of Examples 1-4: fixed embeddings, one head, no FFN, no layer norm, no residual, no positions. */
-export const BOOK_2X2: ModelConfig = makeConfig({
-  vocab: 4,
-  dModel: 2,
-  heads: 1,
-  dFF: 0,
-  layers: 1,
-  seqLen: 2,
-  positional: 'none',
-  attnProjection: false,
-  attnResidual: false,
-  layerNorm: false,
-  head: 'classification',
-  outDim: 4,
-  headBias: false,
-});
+export { BOOK_2X2 };
 
 /** A = [1,0], B = [0,1], C = [1,1], D = [0,0]; W_Q = W_K = W_V = 0.1·I; the "simplified 2×2 W_O" read as the 2×4 [[0.1,0,0,0],[0,0,0.1,0]]. */
 export function bookWeights(): Params {
