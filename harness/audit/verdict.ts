@@ -9,8 +9,18 @@
 //            an impossible shape, a wrong count, or a relation that fails on the printed or the true values;
 //  unverifiable / derived  as the fixture declares: nothing printed can be checked / nothing was printed.
 import { expectedTensor } from '../fixtures/claims.js';
-import { claimId, claimSection, sectionLabel, type Claim, type LoadedFixture, type Printed, type Verdict } from '../fixtures/types.js';
+import {
+  claimId,
+  claimSection,
+  sectionLabel,
+  type Claim,
+  type ClaimKind,
+  type LoadedFixture,
+  type Printed,
+  type Verdict,
+} from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
+import type { Tensor } from '../../reference/tensor.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { shapeOf, toNested } from '../fixtures/tensors.js';
 import { D, intervalValue, type Interval } from '../fixtures/expr.js';
@@ -177,109 +187,119 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
   }
 }
 
-/** The audit of one claim against the frozen certified values. Throws on a fixture inconsistency. */
-export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
-  const f = lf.fixture;
-  const base = {
-    id: claimId(f, c),
-    fixture: f.id,
-    document_section: sectionLabel(f),
-    seed: f.seed ?? null,
-    section: claimSection(f, c),
-    quote: c.quote,
-    kind: c.kind,
-    printed: c.printed ?? null,
-    expected_verdict: c.verdict,
-    elements: [] as ElementAudit[],
-  };
-  const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
-  if (c.kind === 'unverifiable') {
-    // A recipe-dependent figure may still point at what our own run measured; it is reported, not judged.
-    const measured = c.path ? expectedTensor(c, golden) : null;
-    if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
-    const shown = measured
-      ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}`
-      : '';
-    return {
-      ...base,
-      certified: measured ? toNested(measured) : null,
-      verdict: 'unverifiable',
-      error_kind: null,
-      reason: `depends on values the document never gives: ${c.missing}${shown}`,
-      correct: null,
-      suggestion: null,
-    };
-  }
-  if (c.kind === 'relation') {
-    const ops = c.of ?? [];
-    const certified = ops.map((o) => {
-      const t = expectedTensor(o, golden);
-      if (!t) throw new Error(`${where}: no certified value for operand ${o.path ?? o.expr} (run tconf golden)`);
-      return Array.from(t.data);
-    });
-    const truth = relationHolds(c, certified, null);
-    const hasPrinted = ops.every((o) => o.printed !== undefined);
-    const printedNums = hasPrinted ? ops.map((o) => flatStrings(o.printed!).map(readPrinted)) : null;
-    const onPaper = printedNums
-      ? relationHolds(
-          c,
-          printedNums.map((ps) => ps.map((p) => p.value)),
-          printedNums.map((ps) => ps.map((p) => p.half)),
-        )
-      : null;
-    const verdict: Verdict = truth.holds && (onPaper?.holds ?? true) ? 'ok' : 'erratum';
-    const error_kind: ErrorKind | null = !truth.holds
-      ? 'false-relation'
-      : onPaper && !onPaper.holds
-        ? 'printed-contradicts-relation'
-        : null;
-    const reason = !truth.holds
-      ? `"${c.relation}" is false for the true values (${truth.detail})${onPaper ? `; the printed values give ${onPaper.detail}` : ''}`
-      : onPaper && !onPaper.holds
-        ? `"${c.relation}" holds for the true values (${truth.detail}) but the printed values contradict it (${onPaper.detail})`
-        : `"${c.relation}" holds (true values ${truth.detail}${onPaper ? `; printed ${onPaper.detail}` : ''})`;
-    return {
-      ...base,
-      certified: certified.map((v) => (v.length === 1 ? v[0] : v)),
-      verdict,
-      error_kind,
-      reason,
-      correct: null,
-      suggestion: null,
-    };
-  }
+/** What every kind's audit starts from: the claim, its certified values, where it is (for errors) and the common fields. */
+interface AuditContext {
+  c: Claim;
+  golden: Golden | null;
+  where: string;
+  base: Omit<ClaimAudit, 'certified' | 'verdict' | 'error_kind' | 'reason' | 'correct' | 'suggestion'>;
+}
+
+/** The certified tensor of a claim that reads itself. */
+function certifiedOf({ c, golden, where }: AuditContext): Tensor {
   const t = expectedTensor(c, golden);
   if (!t) throw new Error(`${where}: no certified value (run tconf golden)`);
-  const certified = toNested(t);
-  if (c.kind === 'derived')
-    return {
-      ...base,
-      certified,
-      verdict: 'derived',
-      error_kind: null,
-      reason: `not printed: ${c.derived_from}`,
-      correct: null,
-      suggestion: null,
-    };
+  return t;
+}
+
+/** A recipe-dependent figure: reported, never judged (it may point at what our own run measured). */
+function auditUnverifiable({ c, golden, where, base }: AuditContext): ClaimAudit {
+  const measured = c.path ? expectedTensor(c, golden) : null;
+  if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
+  const shown = measured
+    ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}`
+    : '';
+  return {
+    ...base,
+    certified: measured ? toNested(measured) : null,
+    verdict: 'unverifiable',
+    error_kind: null,
+    reason: `depends on values the document never gives: ${c.missing}${shown}`,
+    correct: null,
+    suggestion: null,
+  };
+}
+
+/** A relation, on the certified values and on the printed ones. */
+function auditRelation({ c, golden, where, base }: AuditContext): ClaimAudit {
+  const ops = c.of ?? [];
+  const certified = ops.map((o) => {
+    const t = expectedTensor(o, golden);
+    if (!t) throw new Error(`${where}: no certified value for operand ${o.path ?? o.expr} (run tconf golden)`);
+    return Array.from(t.data);
+  });
+  const truth = relationHolds(c, certified, null);
+  const hasPrinted = ops.every((o) => o.printed !== undefined);
+  const printedNums = hasPrinted ? ops.map((o) => flatStrings(o.printed!).map(readPrinted)) : null;
+  const onPaper = printedNums
+    ? relationHolds(
+        c,
+        printedNums.map((ps) => ps.map((p) => p.value)),
+        printedNums.map((ps) => ps.map((p) => p.half)),
+      )
+    : null;
+  const verdict: Verdict = truth.holds && (onPaper?.holds ?? true) ? 'ok' : 'erratum';
+  const error_kind: ErrorKind | null = !truth.holds ? 'false-relation' : onPaper && !onPaper.holds ? 'printed-contradicts-relation' : null;
+  const reason = !truth.holds
+    ? `"${c.relation}" is false for the true values (${truth.detail})${onPaper ? `; the printed values give ${onPaper.detail}` : ''}`
+    : onPaper && !onPaper.holds
+      ? `"${c.relation}" holds for the true values (${truth.detail}) but the printed values contradict it (${onPaper.detail})`
+      : `"${c.relation}" holds (true values ${truth.detail}${onPaper ? `; printed ${onPaper.detail}` : ''})`;
+  return {
+    ...base,
+    certified: certified.map((v) => (v.length === 1 ? v[0] : v)),
+    verdict,
+    error_kind,
+    reason,
+    correct: null,
+    suggestion: null,
+  };
+}
+
+/** A value the document asks for but never prints. */
+function auditDerived(cx: AuditContext): ClaimAudit {
+  const { c, base } = cx;
+  const certified = toNested(certifiedOf(cx));
+  return {
+    ...base,
+    certified,
+    verdict: 'derived',
+    error_kind: null,
+    reason: `not printed: ${c.derived_from}`,
+    correct: null,
+    suggestion: null,
+  };
+}
+
+/** A printed matrix shape against the shape the computation needs. */
+function auditShape(cx: AuditContext): ClaimAudit {
+  const { c, base } = cx;
+  const t = certifiedOf(cx);
   const printed = c.printed!;
-  if (c.kind === 'shape') {
-    const claimed = readShape(printed as string);
-    const ok = claimed.join() === t.shape.join();
-    const correct = t.shape.join('×');
-    return {
-      ...base,
-      certified: t.shape,
-      verdict: ok ? 'ok' : 'erratum',
-      error_kind: ok ? null : 'impossible-shape',
-      reason: ok ? `shape ${correct} as printed` : `printed shape ${printed}, but the computation needs ${correct}`,
-      correct: ok ? null : correct,
-      suggestion: ok
-        ? null
-        : c.quote.includes(printed as string)
-          ? c.quote.replace(printed as string, correct)
-          : `${c.quote} (the matrix must be ${correct})`,
-    };
-  }
+  const claimed = readShape(printed as string);
+  const ok = claimed.join() === t.shape.join();
+  const correct = t.shape.join('×');
+  return {
+    ...base,
+    certified: t.shape,
+    verdict: ok ? 'ok' : 'erratum',
+    error_kind: ok ? null : 'impossible-shape',
+    reason: ok ? `shape ${correct} as printed` : `printed shape ${printed}, but the computation needs ${correct}`,
+    correct: ok ? null : correct,
+    suggestion: ok
+      ? null
+      : c.quote.includes(printed as string)
+        ? c.quote.replace(printed as string, correct)
+        : `${c.quote} (the matrix must be ${correct})`,
+  };
+}
+
+/** Printed numbers, element by element, with the worksheet's arithmetic; a count is wrong as a count. */
+function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
+  const { c, where, base } = cx;
+  const t = certifiedOf(cx);
+  const certified = toNested(t);
+  const printed = c.printed!;
   const values = flatNumbers(certified);
   const strings = flatStrings(printed);
   if (printedShape(printed).join() !== shapeOf(certified).join()) {
@@ -295,7 +315,7 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
       throw new Error(`${where}: ${(e as Error).message}`);
     }
   });
-  if (c.kind === 'count') for (const e of elements) if (e.verdict !== 'ok') e.error_kind = 'count';
+  if (count) for (const e of elements) if (e.verdict !== 'ok') e.error_kind = 'count';
   const worst = elements.reduce((w, e) => (RANK[e.verdict] > RANK[w.verdict] ? e : w), elements[0]);
   const bad = elements.filter((e) => e.verdict !== 'ok');
   const reason =
@@ -337,6 +357,35 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
       : null,
     elements,
   };
+}
+
+/** How the audit judges each claim kind (the kinds of harness/fixtures/claim-kinds.ts). */
+const AUDIT_OF_KIND = {
+  value: (cx) => auditNumbers(cx),
+  count: (cx) => auditNumbers(cx, true),
+  shape: auditShape,
+  derived: auditDerived,
+  relation: auditRelation,
+  unverifiable: auditUnverifiable,
+} satisfies Record<ClaimKind, (cx: AuditContext) => ClaimAudit>;
+
+/** The audit of one claim against the frozen certified values. Throws on a fixture inconsistency. */
+export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
+  const f = lf.fixture;
+  const base: AuditContext['base'] = {
+    id: claimId(f, c),
+    fixture: f.id,
+    document_section: sectionLabel(f),
+    seed: f.seed ?? null,
+    section: claimSection(f, c),
+    quote: c.quote,
+    kind: c.kind,
+    printed: c.printed ?? null,
+    expected_verdict: c.verdict,
+    elements: [] as ElementAudit[],
+  };
+  const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
+  return AUDIT_OF_KIND[c.kind]({ c, golden, where, base });
 }
 
 /** The audit of every claim of a suite, in fixture order. */

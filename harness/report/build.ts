@@ -1,6 +1,7 @@
 // The run report: every claim with its source, printed and expected values, the audit's verdict, and each
 // implementation's result. The JSON form is versioned (spec/report.schema.json); the other formats render it.
 import type { ClaimAudit } from '../audit/verdict.js';
+import { claimReads } from '../fixtures/claim-kinds.js';
 import { expectedTensor } from '../fixtures/claims.js';
 import { claimId, claimSection, sectionLabel, type Printed } from '../fixtures/types.js';
 import { record, type ImplementationRun, type Status } from '../run/runner.js';
@@ -93,8 +94,7 @@ export function buildReport(
     for (const c of f.claims) {
       const id = claimId(f, c);
       if (!runs.some((r) => r.results[id])) continue;
-      const refs = c.kind === 'relation' ? (c.of ?? []) : [c];
-      const expectedValues = refs.map((r) => expectedTensor(r, g));
+      const expectedValues = claimReads(c).map((r) => expectedTensor(r, g));
       const a = auditOf.get(id);
       const section = sectionLabel(f);
       const entry: ClaimEntry = {
@@ -108,7 +108,7 @@ export function buildReport(
         kind: c.kind,
         quote: c.quote,
         printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
-        expected: expectedValues.every((t) => t) && refs.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
+        expected: expectedValues.every((t) => t) && expectedValues.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
         audit: a ? { verdict: a.verdict, error_kind: a.error_kind, reason: a.reason, correct: a.correct, suggestion: a.suggestion } : null,
         results: record(),
       };

@@ -1,20 +1,20 @@
 // Freezing expected values: run a fixture's scenario on an implementation (the reference, for `tconf golden`)
 // and keep every value its claims name, with the exact value of every expression. Regenerating reports each
 // value that moved and by how much, so a change to the reference cannot silently move its own expected values.
+import { claimReads } from '../fixtures/claim-kinds.js';
 import { exactValue } from '../fixtures/expr.js';
 import { asTensor, GOLDEN_VERSION, type Golden } from '../fixtures/golden.js';
-import { readMeasurements } from '../fixtures/measurements.js';
 import { select } from '../fixtures/tensors.js';
 import type { Claim, LoadedFixture, Problem } from '../fixtures/types.js';
 import type { Implementation, TraceValues } from './implementation.js';
-import { runScenario } from './scenario-run.js';
+import { scenarioKind } from './scenario-run.js';
 
 /** Every trace path and expression the claims of a fixture refer to. */
 export function references(claims: Claim[]): { paths: string[]; exprs: string[] } {
   const paths = new Set<string>();
   const exprs = new Set<string>();
   for (const c of claims) {
-    for (const r of [c, ...(c.of ?? [])]) {
+    for (const r of claimReads(c)) {
       if (r.path) paths.add(r.path);
       if (r.expr) exprs.add(r.expr);
     }
@@ -33,10 +33,9 @@ export async function computeGolden(lf: LoadedFixture, impl: Implementation): Pr
     return { line: c ? lf.claimLines[c.id] : 1, field: c ? `claims(${c.id}).path` : 'path' };
   };
   if (paths.length) {
-    if (f.scenario.kind === 'none') throw new Error('unreachable: paths without a scenario are rejected at load');
     let trace: TraceValues;
     try {
-      trace = f.scenario.kind === 'measurement' ? readMeasurements(f.scenario.log, paths) : await runScenario(impl, f.scenario);
+      trace = await scenarioKind(f.scenario).trace(impl, f.scenario, paths);
     } catch (e) {
       return {
         problems: [
@@ -67,7 +66,7 @@ export async function computeGolden(lf: LoadedFixture, impl: Implementation): Pr
   }
   for (const e of exprs) golden.exprs[e] = exactValue(e).toSignificantDigits(40).toString();
   for (const c of f.claims) {
-    for (const r of [c, ...(c.of ?? [])]) {
+    for (const r of claimReads(c)) {
       if (!r.path || !r.at || !golden.values[r.path]) continue;
       try {
         select(asTensor(golden.values[r.path]), r.at);

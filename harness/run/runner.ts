@@ -2,12 +2,13 @@
 // not-applicable (a claim about the document's own arithmetic involves no implementation).
 import picomatch from 'picomatch';
 import type { Tensor } from '../../reference/tensor.js';
+import { CLAIM_KINDS, claimPaths, claimReads } from '../fixtures/claim-kinds.js';
 import { expectedTensor } from '../fixtures/claims.js';
 import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type Tolerance } from './compare.js';
 import { claimId, claimSection, type Claim, type LoadedFixture } from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
 import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
-import { callInputs, materialize, runScenario } from './scenario-run.js';
+import { callInputs, materialize, runScenario, scenarioKind } from './scenario-run.js';
 import type { OpName, Scenario } from '../fixtures/scenario.js';
 import { select } from '../fixtures/tensors.js';
 import { EVIDENCE_LIMIT, truncate } from '../bounded.js';
@@ -80,7 +81,8 @@ export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
   );
 }
 
-const refsOf = (c: Claim) => (c.kind === 'relation' ? (c.of ?? []) : [c]).filter((r) => r.path !== undefined);
+/** The value references of a claim that an implementation's trace answers. */
+const refsOf = (c: Claim) => claimReads(c).filter((r) => r.path !== undefined);
 
 function toleranceFor(id: string, c: Claim, impl: string, o: RunOptions): Tolerance {
   let tol: Tolerance = { ...PROFILES[o.profile], ...c.tolerance };
@@ -163,20 +165,15 @@ export async function runImplementation(
       break;
     }
     o.onFixture?.(impl.name, f.id);
-    const measured = f.scenario.kind === 'measurement';
-    const involved = measured ? [] : claims.filter((c) => refsOf(c).length > 0);
-    const notApplicable = measured ? "measured by the reference's training run: no implementation involved" : null;
+    const kind = scenarioKind(f.scenario);
+    const involved = kind.judged ? claims.filter((c) => refsOf(c).length > 0) : [];
     for (const c of claims)
       if (!involved.includes(c))
-        results[claimId(f, c)] = {
-          status: 'not-applicable',
-          message:
-            notApplicable ??
-            (c.kind === 'unverifiable' ? 'unverifiable: nothing to compute' : "the document's own arithmetic: no implementation involved"),
-          operands: [],
-        };
-    if (!involved.length || f.scenario.kind === 'none' || f.scenario.kind === 'measurement') continue;
-    const scenario = f.scenario.kind === 'model' ? materialize(f.scenario) : f.scenario;
+        results[claimId(f, c)] = { status: 'not-applicable', message: kind.notRun ?? CLAIM_KINDS[c.kind].notRun, operands: [] };
+    if (!involved.length) continue;
+    // Judged scenarios are the ones an implementation runs: a model (its weights drawn now) or single ops.
+    const given = f.scenario as Scenario;
+    const scenario = given.kind === 'model' ? materialize(given) : given;
     const why = cannotRun(impl, scenario);
     if (why) {
       for (const c of involved) results[claimId(f, c)] = { status: 'skip', message: why, operands: [] };
@@ -184,7 +181,7 @@ export async function runImplementation(
     }
     let trace: TraceValues;
     try {
-      trace = await runScenario(impl, scenario, [...new Set(involved.flatMap((c) => refsOf(c).map((r) => r.path!)))]);
+      trace = await runScenario(impl, scenario, [...new Set(involved.flatMap(claimPaths))]);
     } catch (e) {
       // An adapter's evidence arrives bounded already; this bound is for in-process implementations.
       const message = truncate(String((e as Error)?.message ?? e), 4 * EVIDENCE_LIMIT);

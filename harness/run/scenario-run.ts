@@ -1,10 +1,13 @@
 // Runs a fixture's scenario on any implementation. A model scenario's `then:` calls are resolved against
 // the trace the implementation itself produced and sent back to it as a plain ops scenario, so
-// implementations only ever see model scenarios and ops scenarios.
+// implementations only ever see model scenarios and ops scenarios. SCENARIO_KINDS says, for each kind of a
+// fixture's scenario, who computes its trace: the implementation under test, a committed log, or nobody.
 import { makeConfig } from '../../reference/config.js';
 import { initParams, paramSpecs } from '../../reference/params.js';
 import type { Implementation, TraceValues } from './implementation.js';
-import type { ModelScenario, Nested, OpCall, Scenario, TraceRef } from '../fixtures/scenario.js';
+import { readMeasurements } from '../fixtures/measurements.js';
+import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario, TraceRef } from '../fixtures/scenario.js';
+import type { Fixture, MeasurementScenario } from '../fixtures/types.js';
 import { select, toNested } from '../fixtures/tensors.js';
 
 /**
@@ -71,3 +74,33 @@ export async function runScenario(impl: Implementation, s: Scenario, paths?: str
   const more = await impl.run({ kind: 'ops', calls }, paths ? { paths } : undefined);
   return { ...trace, ...more };
 }
+
+type FixtureScenario = Fixture['scenario'];
+
+interface ScenarioKindRules<S> {
+  /** Whether the implementation under test computes its trace, so that a run judges it on the claims. */
+  judged: boolean;
+  /** What a run reports for each of its claims when it is not judged; absent: the claim kind's own reason. */
+  notRun?: string;
+  /** The trace its claims read (`paths`), from `impl` or from wherever the kind keeps its values. */
+  trace(impl: Implementation, s: S, paths: string[]): Promise<TraceValues>;
+}
+
+/** Each kind of a fixture's scenario (spec/fixture.schema.json): who computes the values its claims read. */
+export const SCENARIO_KINDS: { [K in FixtureScenario['kind']]: ScenarioKindRules<Extract<FixtureScenario, { kind: K }>> } = {
+  model: { judged: true, trace: (impl, s: ModelScenario) => runScenario(impl, s) },
+  ops: { judged: true, trace: (impl, s: OpsScenario) => runScenario(impl, s) },
+  measurement: {
+    judged: false,
+    notRun: "measured by the reference's training run: no implementation involved",
+    trace: async (_impl, s: MeasurementScenario, paths) => readMeasurements(s.log, paths),
+  },
+  none: {
+    judged: false,
+    trace: () => Promise.reject(new Error('unreachable: trace paths without a scenario are rejected at load')),
+  },
+};
+
+/** The rules of a fixture scenario's kind. */
+export const scenarioKind = (s: FixtureScenario): ScenarioKindRules<FixtureScenario> =>
+  SCENARIO_KINDS[s.kind] as ScenarioKindRules<FixtureScenario>;
