@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Capabilities, Implementation, TraceValues } from '../../harness/run/implementation.js';
 import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario } from '../../harness/fixtures/scenario.js';
-import { fromNested } from '../../harness/fixtures/tensors.js';
+import { fromNested, givenTensor } from '../../harness/fixtures/tensors.js';
 import { makeConfig, type ModelConfig } from '../../reference/config.js';
 import { paramSpecs, type Params } from '../../reference/params.js';
 import { scalar, tensor, type Tensor } from '../../reference/tensor.js';
@@ -117,7 +117,7 @@ function runModel(s: ModelScenario): TraceValues {
   for (const p of specs) {
     const w = s.weights?.[p.name];
     if (w === undefined) throw new Error(`weights.${p.name} is not given`);
-    params[p.name] = fromNested(w, `weights.${p.name}`).data;
+    params[p.name] = givenTensor(w, `weights.${p.name}`).data;
   }
   const shapes = Object.fromEntries(specs.map((p) => [p.name, p.shape]));
   const trace: TraceValues = {};

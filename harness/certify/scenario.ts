@@ -3,7 +3,7 @@
 // certifier's own trace at full precision.
 import { exactBinary } from '../exact.js';
 import type { ModelScenario, OpCall, Scenario, TraceRef } from '../fixtures/scenario.js';
-import { fromNested, select } from '../fixtures/tensors.js';
+import { givenTensor, select } from '../fixtures/tensors.js';
 import { makeConfig, type ModelConfig } from './config.js';
 import { forward } from './model.js';
 import { runOp, type Given } from './ops.js';
@@ -21,7 +21,7 @@ function modelParams(s: ModelScenario, c: ModelConfig, read: ReadNumber, initial
   const params: Params = {};
   for (const [name, value] of Object.entries(s.weights ?? {})) {
     if (!known.has(name)) throw new Error(`weights.${name}: the model has no such parameter (it has ${[...known].join(', ')})`);
-    const t = fromNested(value, `weights.${name}`);
+    const t = givenTensor(value, `weights.${name}`);
     const want = specs.find((sp) => sp.name === name)!.shape;
     if (sizeOf(t.shape) !== sizeOf(want) || (t.shape.length > 1 && t.shape.join() !== want.join())) {
       throw new Error(`weights.${name}: shape [${t.shape}] does not match the parameter's [${want}]`);

@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import picomatch from 'picomatch';
 import { tensor } from '../../reference/tensor.js';
+import { asWire } from '../fixtures/tensors.js';
 import { EVIDENCE_LIMIT, forTerminal, nameProblem, truncate } from '../bounded.js';
 import { FEATURES, type Capabilities, type Implementation, type RunOptions, type TraceValues } from '../run/implementation.js';
 import { ROOT } from '../paths.js';
@@ -322,7 +323,7 @@ class Child {
       this.pending = { id, what, resolve, reject, timer };
       this.sent.add(id);
       this.sinceSent = 0;
-      this.proc.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
+      this.proc.stdin.write(`${JSON.stringify({ id, ...body }, asWire)}\n`);
     });
   }
 

@@ -25,7 +25,7 @@ import {
 import { dot, subtract } from '../../reference/vector.js';
 import { FEATURES, type Implementation, type TraceValues } from '../run/implementation.js';
 import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
-import { fromNested } from '../fixtures/tensors.js';
+import { fromNested, givenTensor } from '../fixtures/tensors.js';
 
 function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): Params {
   const specs = paramSpecs(config);
@@ -33,7 +33,7 @@ function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): P
   const known = new Set(specs.map((p) => p.name));
   for (const [name, value] of Object.entries(s.weights ?? {})) {
     if (!known.has(name)) throw new Error(`weights.${name}: the model has no such parameter (it has ${[...known].join(', ')})`);
-    const t = fromNested(value, `weights.${name}`);
+    const t = givenTensor(value, `weights.${name}`);
     const want = specs.find((p) => p.name === name)!.shape;
     if (sizeOf(t.shape) !== sizeOf(want) || (t.shape.length > 1 && t.shape.join() !== want.join())) {
       throw new Error(`weights.${name}: shape [${t.shape}] does not match the parameter's [${want}]`);

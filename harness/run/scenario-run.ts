@@ -9,6 +9,7 @@ import { readMeasurements } from '../fixtures/measurements.js';
 import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario, TraceRef } from '../fixtures/scenario.js';
 import type { Fixture, MeasurementScenario } from '../fixtures/types.js';
 import { select, toNested } from '../fixtures/tensors.js';
+import { tensor } from '../../reference/tensor.js';
 
 /**
  * A model scenario with every weight given: `init: { seed }` is part of the scenario's definition (the seeded
@@ -19,8 +20,8 @@ export function materialize(s: ModelScenario): ModelScenario {
   if (!s.init) return s;
   const config = makeConfig(s.config);
   const drawn = initParams(config, s.init.seed);
-  const weights: Record<string, Nested> = { ...s.weights };
-  for (const p of paramSpecs(config)) weights[p.name] ??= toNested({ shape: p.shape, data: drawn[p.name] });
+  const weights: NonNullable<ModelScenario['weights']> = { ...s.weights };
+  for (const p of paramSpecs(config)) weights[p.name] ??= tensor(p.shape, drawn[p.name]);
   const { init: _seed, ...rest } = s;
   return { ...rest, weights };
 }
