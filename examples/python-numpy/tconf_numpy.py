@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """An independent float64 transformer for the tconf conformance suite, in Python with NumPy.
 
-It speaks the JSON Lines process protocol of spec/protocol.md on stdin/stdout: a `hello` handshake declaring
-its capabilities, `run` requests carrying a model or ops scenario (answered with a trace of named tensors or an
-error), and `shutdown`. The math follows spec/conventions.md (row vectors, post-LN blocks, biased variance,
-ReLU'(0) = 0, mean batch loss, heavy-ball momentum, bias-corrected Adam, global-norm clipping). The backward
-pass is written by hand over whole arrays ([T×d] sequences, [heads×T×T] attention maps).
+It speaks the JSON Lines process protocol of spec/protocol.md through the suite's helper module
+examples/python/tconf_adapter.py (the request loop, the handshake, argument checking, the model scenario's
+configuration and weights, tensor encoding, errors); this file is the math. The math follows
+spec/conventions.md (row vectors, post-LN blocks, biased variance, ReLU'(0) = 0, mean batch loss, heavy-ball
+momentum, bias-corrected Adam, global-norm clipping). The backward pass is written by hand over whole arrays
+([T×d] sequences, [heads×T×T] attention maps).
 
 Only the standard library and NumPy. Nothing but protocol lines is written to stdout; diagnostics go to stderr.
 """
 from __future__ import annotations
 
-import json
 import math
+import os
 import sys
-import traceback
+
+sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import tconf_adapter as tc  # noqa: E402  (found through the path above)
 
 try:
     import numpy as np
@@ -24,13 +28,7 @@ except ImportError:  # a python3 without NumPy (say a pyenv build): say so on st
 
 NAME = "numpy-example"
 VERSION = "0.1.0"
-PROTOCOL_VERSION = 1
 
-OPS = [
-    "matmul", "matvec", "dot", "subtract", "outer", "softmax", "relu", "cross_entropy", "cross_entropy_grad",
-    "mse", "layer_norm", "attention", "embedding_backward", "mlp_mse", "sgd", "momentum", "adam", "gd_quadratic",
-    "clip_grad_norm", "central_difference", "param_count",
-]
 FEATURES = [
     "forward", "backward", "multi-head", "causal", "layer-norm", "ffn", "residual", "positional",
     "attn-projection", "regression", "continuous-input", "batch", "sgd", "momentum", "adam", "clip",
@@ -40,54 +38,9 @@ FEATURES = [
 np.seterr(all="ignore")
 
 
-class ScenarioError(Exception):
-    """A scenario (or request) this implementation cannot run; reported as an error response."""
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Argument checking: JSON values → float64 arrays
-# ---------------------------------------------------------------------------------------------------------------
-
-def is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def shape_of(x, where: str) -> tuple:
-    """The shape of a nested list of numbers; rejects ragged lists, empty lists and non-numbers."""
-    if is_number(x):
-        return ()
-    if not isinstance(x, list) or not x:
-        raise ScenarioError(f"{where}: expected a number or a non-empty list")
-    inner = shape_of(x[0], f"{where}[0]")
-    for i, e in enumerate(x[1:], 1):
-        s = shape_of(e, f"{where}[{i}]")
-        if s != inner:
-            raise ScenarioError(f"{where}: ragged list (row {i} has shape {list(s)} but row 0 has {list(inner)})")
-    return (len(x),) + inner
-
-
-def array(x, where: str) -> np.ndarray:
-    """A nested list (or a number) as a float64 array of its own shape; every value must be finite."""
-    shape = shape_of(x, where)
-    a = np.array(x, dtype=np.float64).reshape(shape)
-    if not np.isfinite(a).all():
-        raise ScenarioError(f"{where}: values must be finite numbers")
-    return a
-
-
-def number(v, where: str) -> float:
-    if not is_number(v) or not math.isfinite(v):
-        raise ScenarioError(f"{where}: expected a finite number")
-    return float(v)
-
-
-def integer(v, where: str, low: int | None = None) -> int:
-    if not is_number(v) or not math.isfinite(v) or float(v) != int(v):
-        raise ScenarioError(f"{where}: expected an integer (got {v!r})")
-    n = int(v)
-    if low is not None and n < low:
-        raise ScenarioError(f"{where}: must be at least {low} (got {n})")
-    return n
+def to_array(t: tc.Tensor) -> np.ndarray:
+    """A checked tensor from the helper as a float64 array of its own shape."""
+    return np.array(t.data, dtype=np.float64).reshape(t.shape)
 
 
 def as_matrix(a: np.ndarray, where: str) -> np.ndarray:
@@ -96,7 +49,7 @@ def as_matrix(a: np.ndarray, where: str) -> np.ndarray:
         return a.reshape(1, -1)
     if a.ndim == 2:
         return a
-    raise ScenarioError(f"{where}: expected a vector or a matrix, got shape {list(a.shape)}")
+    raise tc.InvalidInput(f"{where}: expected a vector or a matrix, got shape {list(a.shape)}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,122 +137,8 @@ def sinusoidal_positions(T: int, d: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The model: configuration, parameters, forward and backward of one example
+# The model: forward and backward of one example
 # ---------------------------------------------------------------------------------------------------------------
-
-STAGE10 = {
-    "vocab": 20, "dModel": 64, "heads": 4, "dFF": 256, "layers": 2, "seqLen": 8, "causal": False,
-    "positional": "sinusoidal", "input": "tokens", "inDim": 0, "attnProjection": True, "attnResidual": True,
-    "ffnResidual": True, "layerNorm": True, "ffnBias": True, "lnEps": 1e-5, "head": "classification",
-    "outDim": 20, "headBias": True, "mseFactor": 0.5,
-}
-CHOICES = {"positional": ("sinusoidal", "none"), "input": ("tokens", "continuous"),
-           "head": ("classification", "regression", "none")}
-
-
-def make_config(over) -> dict:
-    """The Stage 10 defaults with the scenario's overrides, checked for consistency."""
-    if over is None:
-        over = {}
-    if not isinstance(over, dict):
-        raise ScenarioError("config must be an object")
-    c = {**STAGE10, **over}
-    problems = []
-    for k in ("vocab", "dModel", "heads", "layers", "seqLen", "outDim", "dFF", "inDim"):
-        v = c[k]
-        low = 0 if k in ("dFF", "inDim") else 1
-        if not is_number(v) or not math.isfinite(v) or float(v) != int(v) or int(v) < low:
-            problems.append(f"{k} must be {'a non-negative' if low == 0 else 'a positive'} integer (got {v!r})")
-        else:
-            c[k] = int(v)
-    for k in ("causal", "attnProjection", "attnResidual", "ffnResidual", "layerNorm", "ffnBias", "headBias"):
-        if not isinstance(c[k], bool):
-            problems.append(f"{k} must be true or false (got {c[k]!r})")
-    for k, allowed in CHOICES.items():
-        if c[k] not in allowed:
-            problems.append(f"{k} must be one of {', '.join(allowed)} (got {c[k]!r})")
-    for k in ("lnEps", "mseFactor"):
-        if not is_number(c[k]) or not math.isfinite(c[k]):
-            problems.append(f"{k} must be a finite number")
-    if not problems:
-        if c["dModel"] % c["heads"]:
-            problems.append(f"dModel {c['dModel']} is not divisible by heads {c['heads']}")
-        if c["positional"] == "sinusoidal" and c["dModel"] % 2:
-            problems.append("sinusoidal positions need an even dModel")
-        if c["input"] == "continuous" and c["inDim"] < 1:
-            problems.append("continuous input needs inDim >= 1")
-        if not c["lnEps"] > 0:
-            problems.append("lnEps must be positive")
-    if problems:
-        raise ScenarioError(f"invalid model config: {'; '.join(problems)}")
-    return c
-
-
-def param_shapes(c: dict) -> dict:
-    """Every parameter of the model, in the suite's fixed order, with its shape."""
-    d, ff = c["dModel"], c["dFF"]
-    s: dict[str, tuple] = {}
-    if c["input"] == "tokens":
-        s["embedding.E"] = (c["vocab"], d)
-    else:
-        s["input.W_in"] = (c["inDim"], d)
-        s["input.b_in"] = (d,)
-    for l in range(c["layers"]):
-        b = f"blocks.{l}"
-        for w in ("W_Q", "W_K", "W_V") + (("W_O",) if c["attnProjection"] else ()):
-            s[f"{b}.attn.{w}"] = (d, d)
-        if c["layerNorm"]:
-            s[f"{b}.ln1.gamma"] = (d,)
-            s[f"{b}.ln1.beta"] = (d,)
-        if ff > 0:
-            s[f"{b}.ffn.W_1"] = (d, ff)
-            if c["ffnBias"]:
-                s[f"{b}.ffn.b_1"] = (ff,)
-            s[f"{b}.ffn.W_2"] = (ff, d)
-            if c["ffnBias"]:
-                s[f"{b}.ffn.b_2"] = (d,)
-            if c["layerNorm"]:
-                s[f"{b}.ln2.gamma"] = (d,)
-                s[f"{b}.ln2.beta"] = (d,)
-    if c["head"] != "none":
-        s["head.W_out"] = (d, c["outDim"])
-        if c["headBias"]:
-            s["head.b_out"] = (c["outDim"],)
-    return s
-
-
-def load_weights(scenario: dict, shapes: dict) -> dict:
-    weights = scenario.get("weights") or {}
-    if not isinstance(weights, dict):
-        raise ScenarioError("weights must be an object")
-    params = {}
-    for name, value in weights.items():
-        if name not in shapes:
-            raise ScenarioError(f"weights.{name}: the model has no such parameter (it has {', '.join(shapes)})")
-        a = array(value, f"weights.{name}")
-        want = shapes[name]
-        # a flat list of the right size is accepted for a matrix; a matrix must have the parameter's shape
-        if a.size != math.prod(want) or (a.ndim > 1 and a.shape != want):
-            raise ScenarioError(f"weights.{name}: shape {list(a.shape)} does not match the parameter's {list(want)}")
-        params[name] = a.reshape(want).copy()
-    for name in shapes:
-        if name not in params:
-            raise ScenarioError(f"weights.{name} is not given (this implementation has no seeded initialiser)")
-    return params
-
-
-def class_index(target, out_dim: int):
-    """The class index of a classification target, or None when it is not a valid one."""
-    if is_number(target) and math.isfinite(target) and float(target) == int(target) and 0 <= int(target) < out_dim:
-        return int(target)
-    return None
-
-
-def regression_target(target, out_dim: int):
-    if isinstance(target, list) and len(target) >= out_dim and all(is_number(v) for v in target[:out_dim]):
-        return np.array(target[:out_dim], dtype=np.float64)
-    return None
-
 
 class Model:
     def __init__(self, config: dict, params: dict):
@@ -311,28 +150,15 @@ class Model:
         """One example: the named trace and everything the backward pass needs."""
         c, p = self.c, self.p
         d, H = c["dModel"], c["heads"]
-        if not isinstance(ex, dict):
-            raise ScenarioError("an example must be an object")
-        key = "tokens" if c["input"] == "tokens" else "inputs"
-        seq = ex.get(key)
-        if not isinstance(seq, list) or not seq:
-            raise ScenarioError(f"example needs a non-empty {key} list")
-        T = len(seq)
-        if T > c["seqLen"]:
-            raise ScenarioError(f"sequence of {T} positions exceeds seqLen {c['seqLen']}")
-        f = {"ex": ex, "T": T, "trace": {}}
         if c["input"] == "tokens":
-            tokens = [integer(t, "token") for t in seq]
-            for t in tokens:
-                if not 0 <= t < c["vocab"]:
-                    raise ScenarioError(f"token {t} outside vocab 0..{c['vocab'] - 1}")
-            f["tokens"] = np.array(tokens, dtype=np.intp)
+            tokens = tc.tokens(ex, c)
+            T = len(tokens)
+            f = {"ex": ex, "T": T, "trace": {}, "tokens": np.array(tokens, dtype=np.intp)}
             X = p["embedding.E"][f["tokens"]]
         else:
-            inputs = array(seq, "inputs")
-            if inputs.shape != (T, c["inDim"]):
-                raise ScenarioError(f"inputs must be {T}×{c['inDim']}")
-            f["inputs"] = inputs
+            inputs = to_array(tc.inputs(ex, c))
+            T = inputs.shape[0]
+            f = {"ex": ex, "T": T, "trace": {}, "inputs": inputs}
             X = inputs @ p["input.W_in"] + p["input.b_in"]
         if c["positional"] == "sinusoidal":
             X = X + sinusoidal_positions(T, d)
@@ -341,8 +167,8 @@ class Model:
 
         x = X
         f["blocks"] = []
-        for l in range(c["layers"]):
-            b = f"blocks.{l}"
+        for layer in range(c["layers"]):
+            b = f"blocks.{layer}"
             k = {"x": x}
             Q, K, V = x @ p[f"{b}.attn.W_Q"], x @ p[f"{b}.attn.W_K"], x @ p[f"{b}.attn.W_V"]
             a = attention(Q, K, V, H, c["causal"])
@@ -394,14 +220,14 @@ class Model:
                 probs = softmax_rows(y)
                 f["probs"] = probs
                 tr["logits"], tr["probs"] = y, probs
-                t = class_index(ex.get("target"), c["outDim"])
+                t = tc.class_index(ex.get("target"), c["outDim"])
                 if t is not None:
                     f["loss"] = float(-np.log(probs[t]))
             else:
                 tr["prediction"] = y
-                t = regression_target(ex.get("target"), c["outDim"])
+                t = tc.regression_target(ex.get("target"), c["outDim"])
                 if t is not None:
-                    f["loss"] = float(c["mseFactor"] * np.sum((y - t) ** 2) / c["outDim"])
+                    f["loss"] = float(c["mseFactor"] * np.sum((y - np.array(t)) ** 2) / c["outDim"])
             if not math.isnan(f["loss"]):
                 tr["loss"] = np.float64(f["loss"])
         return f
@@ -413,23 +239,16 @@ class Model:
         H = c["heads"]
         ex = f["ex"]
         if c["head"] == "none":
-            raise ScenarioError("a model without a head has no loss to differentiate")
+            raise tc.InvalidInput("a model without a head has no loss to differentiate")
         g: dict[str, np.ndarray] = {}
         gt: dict[str, np.ndarray] = {}
         if c["head"] == "classification":
-            t = class_index(ex.get("target"), c["outDim"])
-            if t is None:
-                raise ScenarioError(f"classification target must be a class index 0..{c['outDim'] - 1}")
+            t = tc.strict_class_index(ex.get("target"), c["outDim"])
             dy = f["probs"].copy()
             dy[t] -= 1.0
             gt["grad.logits"] = dy
         else:
-            tgt = ex.get("target")
-            if not isinstance(tgt, list) or len(tgt) != c["outDim"]:
-                raise ScenarioError(f"regression target must be a list of {c['outDim']} numbers")
-            t = regression_target(tgt, c["outDim"])
-            if t is None:
-                raise ScenarioError(f"regression target must be a list of {c['outDim']} numbers")
+            t = np.array(tc.strict_regression_target(ex.get("target"), c["outDim"]))
             dy = 2.0 * c["mseFactor"] * (f["y"] - t) / c["outDim"]
             gt["grad.prediction"] = dy
         g["head.W_out"] = np.outer(f["final"], dy)
@@ -441,9 +260,9 @@ class Model:
         T, d = f["T"], c["dModel"]
         dout = np.zeros((T, d))
         dout[-1] = dfinal
-        for l in reversed(range(c["layers"])):
-            b = f"blocks.{l}"
-            k = f["blocks"][l]
+        for layer in reversed(range(c["layers"])):
+            b = f"blocks.{layer}"
+            k = f["blocks"][layer]
             gt[f"grad.{b}.out"] = dout
             dh1 = dout
             if c["dFF"] > 0:
@@ -507,25 +326,14 @@ class Model:
 # ---------------------------------------------------------------------------------------------------------------
 
 class Optimizer:
-    def __init__(self, spec):
-        if spec is None:
-            spec = {"kind": "sgd", "lr": 0.1}
-        if not isinstance(spec, dict):
-            raise ScenarioError("optimizer must be an object")
-        self.kind = spec.get("kind")
-        if self.kind == "sgd":
-            self.lr = number(spec.get("lr"), "optimizer.lr")
-        elif self.kind == "momentum":
-            self.lr = number(spec.get("lr"), "optimizer.lr")
-            self.beta = number(spec.get("beta"), "optimizer.beta")
-        elif self.kind == "adam":
-            h = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-            for k in h:
-                if k in spec:
-                    h[k] = number(spec[k], f"optimizer.{k}")
-            self.lr, self.beta1, self.beta2, self.eps = h["lr"], h["beta1"], h["beta2"], h["eps"]
-        else:
-            raise ScenarioError(f"unknown optimizer kind {self.kind!r} (sgd, momentum, adam)")
+    def __init__(self, spec: dict):
+        """`spec` as tc.optimizer reads it: the kind and every hyperparameter filled in."""
+        self.kind = spec["kind"]
+        self.lr = spec["lr"]
+        if self.kind == "momentum":
+            self.beta = spec["beta"]
+        if self.kind == "adam":
+            self.beta1, self.beta2, self.eps = spec["beta1"], spec["beta2"], spec["eps"]
         self.t = 0
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
@@ -561,24 +369,17 @@ def global_norm(grads: dict, names: list) -> float:
 # Model scenarios
 # ---------------------------------------------------------------------------------------------------------------
 
-def run_model(s: dict) -> dict:
-    c = make_config(s.get("config"))
-    shapes = param_shapes(c)
-    params = load_weights(s, shapes)
+def run_model(s: dict, paths=None) -> dict:
+    c = tc.model_config(s.get("config"))
+    shapes = tc.param_shapes(c)
+    params = {n: to_array(t) for n, t in tc.model_weights(s, shapes).items()}
     model = Model(c, params)
-    examples = s.get("examples")
-    if not isinstance(examples, list):
-        raise ScenarioError("examples must be a list")
-    steps = s.get("steps")
-    if not isinstance(steps, list):
-        raise ScenarioError("steps must be a list")
+    examples = tc.examples(s)
     trace: dict = {}
     opt = None
-    for step in steps:
-        if not isinstance(step, dict) or not isinstance(step.get("id"), str):
-            raise ScenarioError("every step needs a string id")
-        sid, do = step["id"], step.get("do")
-        if do == "forward":
+    for step in tc.steps(s, shapes):
+        sid = step.id
+        if step.do == "forward":
             losses = []
             for i, ex in enumerate(examples):
                 f = model.forward(ex)
@@ -586,22 +387,12 @@ def run_model(s: dict) -> dict:
                 losses.append(f["loss"])
             if examples and not any(math.isnan(x) for x in losses):
                 trace[f"{sid}/loss"] = np.float64(sum(losses) / len(examples))
-        elif do == "train":
+        else:
             if opt is None:
-                opt = Optimizer(s.get("optimizer"))
-            names = step.get("trainable")
-            if names is None:
-                names = list(shapes)
-            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise ScenarioError(f"{sid}.trainable must be a list of parameter names")
-            for n in names:
-                if n not in params:
-                    raise ScenarioError(f"unknown parameter {n}")
-            clip = step.get("clip")
-            if clip is not None:
-                clip = number(clip, f"{sid}.clip")
+                opt = Optimizer(tc.optimizer(s.get("optimizer")))
+            names, clip = step.trainable, step.clip
             if not examples:
-                raise ScenarioError("a batch needs at least one example")
+                raise tc.InvalidInput("a batch needs at least one example")
             # mean loss over the batch, so the applied gradient is the mean of the examples' own gradients
             N = len(examples)
             grads = {n: np.zeros(shp) for n, shp in shapes.items()}
@@ -632,176 +423,197 @@ def run_model(s: dict) -> dict:
                 trace[f"{sid}/adam.v.{n}"] = v.copy()
             for n, v in opt.velocity.items():
                 trace[f"{sid}/momentum.v.{n}"] = v.copy()
-        else:
-            raise ScenarioError(f"step {sid}: unknown action {do!r} (forward, train)")
         for n in shapes:
             trace[f"{sid}/param.{n}"] = params[n].copy()
     return trace
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Ops scenarios
+# Ops: one function per op of OPS, reading its arguments through tc.Args (a.tensor gives a float64 array)
 # ---------------------------------------------------------------------------------------------------------------
 
-def op_call(call: dict) -> dict:
-    cid = call.get("id")
-    op = call.get("op")
-    args = call.get("args")
-    if not isinstance(cid, str):
-        raise ScenarioError("every call needs a string id")
-    if not isinstance(args, dict):
-        raise ScenarioError(f"{cid}: args must be an object")
+def same_size(a: tc.Args, x: np.ndarray, y: np.ndarray, what: str) -> None:
+    if x.size != y.size:
+        raise tc.InvalidInput(f"{a.id}: {what} have {x.size} and {y.size} values")
 
-    def t(name):
-        if name not in args:
-            raise ScenarioError(f"{cid}.{name}: missing")
-        return array(args[name], f"{cid}.{name}")
 
-    def num(name):
-        return number(args.get(name), f"{cid}.{name}")
+def matrix(a: tc.Args, name: str) -> np.ndarray:
+    return as_matrix(a.tensor(name), a.where(name))
 
-    def same_size(a, b, what):
-        if a.size != b.size:
-            raise ScenarioError(f"{cid}: {what} have {a.size} and {b.size} values")
 
-    if op == "matmul":
-        A, B = as_matrix(t("A"), f"{cid}.A"), as_matrix(t("B"), f"{cid}.B")
-        if A.shape[1] != B.shape[0]:
-            raise ScenarioError(f"{cid}: A is {A.shape[0]}×{A.shape[1]} but B is {B.shape[0]}×{B.shape[1]}")
-        return {"C": A @ B}
-    if op == "matvec":
-        M, x = as_matrix(t("M"), f"{cid}.M"), t("x").ravel()
-        if x.size != M.shape[1]:
-            raise ScenarioError(f"{cid}: M is {M.shape[0]}×{M.shape[1]} but x has {x.size} values")
-        return {"y": M @ x}
-    if op == "dot":
-        a, b = t("a"), t("b")
-        same_size(a, b, "a and b")
-        return {"value": np.float64(a.ravel() @ b.ravel())}
-    if op == "subtract":
-        a, b = t("a"), t("b")
-        same_size(a, b, "a and b")
-        return {"value": a - b.reshape(a.shape)}
-    if op == "outer":
-        return {"C": np.outer(t("a").ravel(), t("b").ravel())}
-    if op == "softmax":
-        x = t("x")
-        X = as_matrix(x, f"{cid}.x")
-        mx = X.max(axis=1)
-        shifted = X - mx[:, None]
-        exps = np.exp(shifted)
-        total = exps.sum(axis=1)
-        y = exps / total[:, None]
-        per_row = (lambda v: v[0]) if x.ndim == 1 else (lambda v: v)
-        out = {"max": per_row(mx), "shifted": shifted.reshape(x.shape), "exps": exps.reshape(x.shape),
-               "sum": per_row(total), "y": y.reshape(x.shape)}
-        if "upstream" in args:
-            up = t("upstream")
-            same_size(up, x, "upstream and x")
-            out["dx"] = softmax_rows_backward(up.reshape(X.shape), y).reshape(x.shape)
-        return out
-    if op == "relu":
-        z = t("z")
-        out = {"y": np.maximum(z, 0.0)}
-        if "upstream" in args:
-            up = t("upstream")
-            same_size(up, z, "upstream and z")
-            out["dz"] = relu_backward(up.reshape(z.shape), z)
-        return out
-    if op in ("cross_entropy", "cross_entropy_grad"):
-        v = t("logits" if op == "cross_entropy" else "probs").ravel()
-        target = class_index(args.get("target"), v.size)
-        if target is None:
-            raise ScenarioError(f"{cid}.target: expected a class index 0..{v.size - 1}")
-        if op == "cross_entropy_grad":
-            d = v.copy()
-            d[target] -= 1.0
-            return {"dlogits": d}
-        probs = softmax_rows(v)
-        d = probs.copy()
-        d[target] -= 1.0
-        return {"probs": probs, "loss": np.float64(-np.log(probs[target])), "dlogits": d}
-    if op == "mse":
-        y, tgt, factor = t("y"), t("t"), num("factor")
-        same_size(y, tgt, "y and t")
-        diff = y - tgt.reshape(y.shape)
-        return {"loss": np.float64(factor * np.sum(diff * diff) / y.size), "dy": 2.0 * factor * diff / y.size}
-    if op == "layer_norm":
-        x = t("x")
-        X = as_matrix(x, f"{cid}.x")
-        gamma, beta, eps = t("gamma").ravel(), t("beta").ravel(), num("eps")
-        if gamma.size != X.shape[1] or beta.size != X.shape[1]:
-            raise ScenarioError(f"{cid}: gamma and beta need {X.shape[1]} values")
-        y, cache = layer_norm(X, gamma, beta, eps)
-        out = {"y": y.reshape(x.shape)}
-        if "upstream" in args:
-            up = t("upstream")
-            same_size(up, x, "upstream and x")
-            dx, dg, db = layer_norm_backward(up.reshape(X.shape), gamma, cache)
-            out.update({"dx": dx.reshape(x.shape), "dgamma": dg, "dbeta": db})
-        return out
-    if op == "attention":
-        Q = as_matrix(t("Q"), f"{cid}.Q")
-        T, d = Q.shape
-        heads = integer(args.get("heads"), f"{cid}.heads", 1)
-        if d % heads:
-            raise ScenarioError(f"{cid}: d {d} is not divisible by heads {heads}")
-        K, V = t("K"), t("V")
-        same_size(K, Q, "K and Q")
-        same_size(V, Q, "V and Q")
-        a = attention(Q, K.reshape(T, d), V.reshape(T, d), heads, args.get("causal") is True)
-        out = {"scores": a["scores"], "scaled": a["scaled"], "weights": a["weights"], "context": a["context"]}
-        if "upstream" in args:
-            up = t("upstream")
-            same_size(up, Q, "upstream and Q")
-            ab = attention_backward(up.reshape(T, d), a, heads)
-            out.update({"dQ": ab["Q"], "dK": ab["K"], "dV": ab["V"]})
-        return out
-    if op == "embedding_backward":
-        tokens = [integer(v, f"{cid}.tokens") for v in t("tokens").ravel()]
-        dX = as_matrix(t("dX"), f"{cid}.dX")
-        vocab = integer(args.get("vocab"), f"{cid}.vocab", 1)
-        if dX.shape[0] != len(tokens):
-            raise ScenarioError(f"{cid}: {len(tokens)} tokens but dX has {dX.shape[0]} rows")
-        for tok in tokens:
-            if not 0 <= tok < vocab:
-                raise ScenarioError(f"{cid}: token {tok} outside 0..{vocab - 1}")
-        dE = np.zeros((vocab, dX.shape[1]))
-        np.add.at(dE, np.array(tokens, dtype=np.intp), dX)
-        return {"dE": dE}
-    if op == "mlp_mse":
-        x = as_matrix(t("x"), f"{cid}.x")
-        W_1, W_2 = as_matrix(t("W_1"), f"{cid}.W_1"), as_matrix(t("W_2"), f"{cid}.W_2")
-        b_1, b_2 = t("b_1").ravel(), t("b_2").ravel()
-        rows, din = x.shape
-        dh, dout = W_1.shape[1], W_2.shape[1]
-        if W_1.shape[0] != din or W_2.shape[0] != dh or b_1.size != dh or b_2.size != dout:
-            raise ScenarioError(f"{cid}: x {list(x.shape)}, W_1 {list(W_1.shape)}, b_1 [{b_1.size}], "
-                                f"W_2 {list(W_2.shape)}, b_2 [{b_2.size}] do not fit together")
-        target, factor = t("target"), num("factor")
-        if target.size != rows * dout:
-            raise ScenarioError(f"{cid}: target needs {rows * dout} values, got {target.size}")
-        hidden = x @ W_1 + b_1
-        act = np.maximum(hidden, 0.0)
-        output = act @ W_2 + b_2
-        diff = output - target.reshape(rows, dout)
-        n = rows * dout
-        doutput = 2.0 * factor * diff / n
-        dact = doutput @ W_2.T
-        dhidden = relu_backward(dact, hidden)
-        return {"hidden": hidden, "act": act, "output": output, "loss": np.float64(factor * np.sum(diff * diff) / n),
-                "doutput": doutput, "dW_2": act.T @ doutput, "db_2": doutput.sum(axis=0), "dact": dact,
-                "dhidden": dhidden, "dW_1": x.T @ dhidden, "db_1": dhidden.sum(axis=0)}
-    if op in ("sgd", "momentum", "adam"):
-        w0, grads = t("w").ravel(), t("grads").ravel()
+def op_matmul(a: tc.Args) -> dict:
+    A, B = matrix(a, "A"), matrix(a, "B")
+    if A.shape[1] != B.shape[0]:
+        raise tc.InvalidInput(f"{a.id}: A is {A.shape[0]}×{A.shape[1]} but B is {B.shape[0]}×{B.shape[1]}")
+    return {"C": A @ B}
+
+
+def op_matvec(a: tc.Args) -> dict:
+    M, x = matrix(a, "M"), a.tensor("x").ravel()
+    if x.size != M.shape[1]:
+        raise tc.InvalidInput(f"{a.id}: M is {M.shape[0]}×{M.shape[1]} but x has {x.size} values")
+    return {"y": M @ x}
+
+
+def op_dot(a: tc.Args) -> dict:
+    x, y = a.tensor("a"), a.tensor("b")
+    same_size(a, x, y, "a and b")
+    return {"value": np.float64(x.ravel() @ y.ravel())}
+
+
+def op_subtract(a: tc.Args) -> dict:
+    x, y = a.tensor("a"), a.tensor("b")
+    same_size(a, x, y, "a and b")
+    return {"value": x - y.reshape(x.shape)}
+
+
+def op_outer(a: tc.Args) -> dict:
+    return {"C": np.outer(a.tensor("a").ravel(), a.tensor("b").ravel())}
+
+
+def op_softmax(a: tc.Args) -> dict:
+    x = a.tensor("x")
+    X = as_matrix(x, a.where("x"))
+    mx = X.max(axis=1)
+    shifted = X - mx[:, None]
+    exps = np.exp(shifted)
+    total = exps.sum(axis=1)
+    y = exps / total[:, None]
+    per_row = (lambda v: v[0]) if x.ndim == 1 else (lambda v: v)
+    out = {"max": per_row(mx), "shifted": shifted.reshape(x.shape), "exps": exps.reshape(x.shape),
+           "sum": per_row(total), "y": y.reshape(x.shape)}
+    if "upstream" in a:
+        up = a.tensor("upstream")
+        same_size(a, up, x, "upstream and x")
+        out["dx"] = softmax_rows_backward(up.reshape(X.shape), y).reshape(x.shape)
+    return out
+
+
+def op_relu(a: tc.Args) -> dict:
+    z = a.tensor("z")
+    out = {"y": np.maximum(z, 0.0)}
+    if "upstream" in a:
+        up = a.tensor("upstream")
+        same_size(a, up, z, "upstream and z")
+        out["dz"] = relu_backward(up.reshape(z.shape), z)
+    return out
+
+
+def op_cross_entropy(a: tc.Args) -> dict:
+    v = a.tensor("logits").ravel()
+    target = class_target(a, v.size)
+    probs = softmax_rows(v)
+    d = probs.copy()
+    d[target] -= 1.0
+    return {"probs": probs, "loss": np.float64(-np.log(probs[target])), "dlogits": d}
+
+
+def op_cross_entropy_grad(a: tc.Args) -> dict:
+    v = a.tensor("probs").ravel()
+    target = class_target(a, v.size)
+    d = v.copy()
+    d[target] -= 1.0
+    return {"dlogits": d}
+
+
+def class_target(a: tc.Args, n: int) -> int:
+    target = tc.class_index(a.get("target"), n)
+    if target is None:
+        raise tc.InvalidInput(f"{a.where('target')}: expected a class index 0..{n - 1}")
+    return target
+
+
+def op_mse(a: tc.Args) -> dict:
+    y, tgt, factor = a.tensor("y"), a.tensor("t"), a.number("factor")
+    same_size(a, y, tgt, "y and t")
+    diff = y - tgt.reshape(y.shape)
+    return {"loss": np.float64(factor * np.sum(diff * diff) / y.size), "dy": 2.0 * factor * diff / y.size}
+
+
+def op_layer_norm(a: tc.Args) -> dict:
+    x = a.tensor("x")
+    X = as_matrix(x, a.where("x"))
+    gamma, beta, eps = a.tensor("gamma").ravel(), a.tensor("beta").ravel(), a.number("eps")
+    if gamma.size != X.shape[1] or beta.size != X.shape[1]:
+        raise tc.InvalidInput(f"{a.id}: gamma and beta need {X.shape[1]} values")
+    y, cache = layer_norm(X, gamma, beta, eps)
+    out = {"y": y.reshape(x.shape)}
+    if "upstream" in a:
+        up = a.tensor("upstream")
+        same_size(a, up, x, "upstream and x")
+        dx, dg, db = layer_norm_backward(up.reshape(X.shape), gamma, cache)
+        out.update({"dx": dx.reshape(x.shape), "dgamma": dg, "dbeta": db})
+    return out
+
+
+def op_attention(a: tc.Args) -> dict:
+    Q = matrix(a, "Q")
+    T, d = Q.shape
+    heads = a.integer("heads", 1)
+    if d % heads:
+        raise tc.InvalidInput(f"{a.id}: d {d} is not divisible by heads {heads}")
+    K, V = a.tensor("K"), a.tensor("V")
+    same_size(a, K, Q, "K and Q")
+    same_size(a, V, Q, "V and Q")
+    att = attention(Q, K.reshape(T, d), V.reshape(T, d), heads, a.flag("causal"))
+    out = {"scores": att["scores"], "scaled": att["scaled"], "weights": att["weights"], "context": att["context"]}
+    if "upstream" in a:
+        up = a.tensor("upstream")
+        same_size(a, up, Q, "upstream and Q")
+        ab = attention_backward(up.reshape(T, d), att, heads)
+        out.update({"dQ": ab["Q"], "dK": ab["K"], "dV": ab["V"]})
+    return out
+
+
+def op_embedding_backward(a: tc.Args) -> dict:
+    tokens = [tc.integer(v, a.where("tokens")) for v in a.tensor("tokens").ravel()]
+    dX = matrix(a, "dX")
+    vocab = a.integer("vocab", 1)
+    if dX.shape[0] != len(tokens):
+        raise tc.InvalidInput(f"{a.id}: {len(tokens)} tokens but dX has {dX.shape[0]} rows")
+    for tok in tokens:
+        if not 0 <= tok < vocab:
+            raise tc.InvalidInput(f"{a.id}: token {tok} outside 0..{vocab - 1}")
+    dE = np.zeros((vocab, dX.shape[1]))
+    np.add.at(dE, np.array(tokens, dtype=np.intp), dX)
+    return {"dE": dE}
+
+
+def op_mlp_mse(a: tc.Args) -> dict:
+    x, W_1, W_2 = matrix(a, "x"), matrix(a, "W_1"), matrix(a, "W_2")
+    b_1, b_2 = a.tensor("b_1").ravel(), a.tensor("b_2").ravel()
+    rows, din = x.shape
+    dh, dout = W_1.shape[1], W_2.shape[1]
+    if W_1.shape[0] != din or W_2.shape[0] != dh or b_1.size != dh or b_2.size != dout:
+        raise tc.InvalidInput(f"{a.id}: x {list(x.shape)}, W_1 {list(W_1.shape)}, b_1 [{b_1.size}], "
+                              f"W_2 {list(W_2.shape)}, b_2 [{b_2.size}] do not fit together")
+    target, factor = a.tensor("target"), a.number("factor")
+    if target.size != rows * dout:
+        raise tc.InvalidInput(f"{a.id}: target needs {rows * dout} values, got {target.size}")
+    hidden = x @ W_1 + b_1
+    act = np.maximum(hidden, 0.0)
+    output = act @ W_2 + b_2
+    diff = output - target.reshape(rows, dout)
+    n = rows * dout
+    doutput = 2.0 * factor * diff / n
+    dact = doutput @ W_2.T
+    dhidden = relu_backward(dact, hidden)
+    return {"hidden": hidden, "act": act, "output": output, "loss": np.float64(factor * np.sum(diff * diff) / n),
+            "doutput": doutput, "dW_2": act.T @ doutput, "db_2": doutput.sum(axis=0), "dact": dact,
+            "dhidden": dhidden, "dW_1": x.T @ dhidden, "db_1": dhidden.sum(axis=0)}
+
+
+def optimizer_op(kind: str):
+    def op(a: tc.Args) -> dict:
+        w0, grads = a.tensor("w").ravel(), a.tensor("grads").ravel()
         n = w0.size
         if grads.size % n:
-            raise ScenarioError(f"{cid}.grads: {grads.size} values do not split into steps of {n}")
-        spec = {"kind": op, "lr": num("lr")}
-        if op == "momentum":
-            spec["beta"] = num("beta")
-        if op == "adam":
-            spec.update({"beta1": num("beta1"), "beta2": num("beta2"), "eps": num("eps")})
+            raise tc.InvalidInput(f"{a.where('grads')}: {grads.size} values do not split into steps of {n}")
+        spec = {"kind": kind, "lr": a.number("lr")}
+        if kind == "momentum":
+            spec["beta"] = a.number("beta")
+        if kind == "adam":
+            spec.update({"beta1": a.number("beta1"), "beta2": a.number("beta2"), "eps": a.number("eps")})
         opt = Optimizer(spec)
         p = {"w": w0.copy()}
         traj = []
@@ -809,129 +621,47 @@ def op_call(call: dict) -> dict:
             opt.step(p, {"w": g}, ["w"])
             traj.append(p["w"].copy())
         return {"trajectory": np.array(traj)}
-    if op == "gd_quadratic":
-        # loss = 0.5·(w − center)², so dL/dw = w − center
-        w, center, lr = num("w"), num("center"), num("lr")
-        steps = integer(args.get("steps"), f"{cid}.steps", 1)
-        w = np.float64(w)
-        traj = []
-        for _ in range(steps):
-            w = w - lr * (w - center)
-            traj.append([w])
-        return {"trajectory": np.array(traj, dtype=np.float64)}
-    if op == "clip_grad_norm":
-        g, max_norm = t("g"), num("max_norm")
-        norm = global_norm({"g": g}, ["g"])
-        return {"norm": np.float64(norm), "clipped": g * (max_norm / norm) if norm > max_norm else g}
-    if op == "central_difference":
-        return {"gradient": np.float64(num("loss_plus") - num("loss_minus")) / np.float64(2.0 * num("eps"))}
-    if op == "param_count":
-        cfg = make_config(args.get("config"))
-        return {"count": np.float64(sum(math.prod(s) for s in param_shapes(cfg).values()))}
-    raise ScenarioError(f"{cid}: unknown op {op!r}")
+
+    return op
 
 
-def run_ops(s: dict) -> dict:
-    calls = s.get("calls")
-    if not isinstance(calls, list):
-        raise ScenarioError("an ops scenario needs a list of calls")
-    trace = {}
-    for call in calls:
-        if not isinstance(call, dict):
-            raise ScenarioError("every call must be an object")
-        for name, value in op_call(call).items():
-            trace[f"{call['id']}/{name}"] = value
-    return trace
+def op_gd_quadratic(a: tc.Args) -> dict:
+    # loss = 0.5·(w − center)², so dL/dw = w − center
+    w, center, lr = a.number("w"), a.number("center"), a.number("lr")
+    steps = a.integer("steps", 1)
+    w = np.float64(w)
+    traj = []
+    for _ in range(steps):
+        w = w - lr * (w - center)
+        traj.append([w])
+    return {"trajectory": np.array(traj, dtype=np.float64)}
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# The protocol
-# ---------------------------------------------------------------------------------------------------------------
-
-def encode_tensor(value) -> dict:
-    a = np.asarray(value, dtype=np.float64)
-    data = a.ravel().tolist()
-    if not np.isfinite(a).all():
-        data = [x if math.isfinite(x) else ("NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity"))
-                for x in data]
-    return {"shape": list(a.shape), "data": data}
+def op_clip_grad_norm(a: tc.Args) -> dict:
+    g, max_norm = a.tensor("g"), a.number("max_norm")
+    norm = global_norm({"g": g}, ["g"])
+    return {"norm": np.float64(norm), "clipped": g * (max_norm / norm) if norm > max_norm else g}
 
 
-def run_scenario(s) -> dict:
-    if not isinstance(s, dict):
-        raise ScenarioError("scenario must be an object")
-    kind = s.get("kind")
-    if kind == "model":
-        trace = run_model(s)
-    elif kind == "ops":
-        trace = run_ops(s)
-    else:
-        raise ScenarioError(f"unsupported scenario kind {kind!r} (model, ops)")
-    return {path: encode_tensor(v) for path, v in trace.items()}
+def op_central_difference(a: tc.Args) -> dict:
+    return {"gradient": np.float64(a.number("loss_plus") - a.number("loss_minus")) / np.float64(2.0 * a.number("eps"))}
 
 
-def reject_constant(name):
-    raise ValueError(f"{name} is not JSON")
+def op_param_count(a: tc.Args) -> dict:
+    cfg = tc.model_config(a.get("config"))
+    return {"count": np.float64(sum(math.prod(s) for s in tc.param_shapes(cfg).values()))}
 
 
-def handle(line: str):
-    """The response to one request line (None for shutdown)."""
-    try:
-        req = json.loads(line, parse_constant=reject_constant)
-    except ValueError as e:
-        return {"id": 0, "type": "error", "message": f"the request is not JSON: {e}"}
-    rid = req.get("id") if isinstance(req, dict) else None
-    if not isinstance(rid, int) or isinstance(rid, bool) or rid < 0:
-        return {"id": rid if isinstance(rid, int) and not isinstance(rid, bool) and rid >= 0 else 0, "type": "error",
-                "message": "the request must be an object with a non-negative integer id"}
-    kind = req.get("type")
-    if kind == "hello":
-        if req.get("protocol_version") != PROTOCOL_VERSION:
-            return {"id": rid, "type": "error",
-                    "message": f"protocol_version {req.get('protocol_version')!r} is not supported (only 1)"}
-        return {"id": rid, "type": "hello", "protocol_version": PROTOCOL_VERSION,
-                "implementation": {"name": NAME, "version": VERSION, "language": "Python", "dtype": "float64",
-                                   "capabilities": {"ops": OPS, "features": FEATURES}}}
-    if kind == "run":
-        if "scenario" not in req:
-            return {"id": rid, "type": "error", "message": "a run request needs a scenario"}
-        try:
-            return {"id": rid, "type": "trace", "trace": run_scenario(req["scenario"])}
-        except ScenarioError as e:
-            return {"id": rid, "type": "error", "message": str(e)}
-        except Exception as e:  # a bug or an unforeseen input: report it, keep serving
-            traceback.print_exc(file=sys.stderr)
-            return {"id": rid, "type": "error", "message": f"{type(e).__name__}: {e}"}
-    if kind == "shutdown":
-        return None
-    return {"id": rid, "type": "error", "message": f"unknown request type {kind!r} (hello, run, shutdown)"}
-
-
-def main() -> None:
-    out = sys.stdout
-    sys.stdout = sys.stderr  # a stray print can never corrupt the protocol stream
-    stdin = sys.stdin.buffer
-    while True:
-        raw = stdin.readline()
-        if not raw:
-            break
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            response = {"id": 0, "type": "error", "message": "the request is not UTF-8"}
-        else:
-            if not line.strip():
-                continue
-            response = handle(line)
-            if response is None:
-                break
-        try:
-            text = json.dumps(response, allow_nan=False, separators=(",", ":"))
-        except (ValueError, TypeError) as e:
-            text = json.dumps({"id": response.get("id", 0), "type": "error", "message": f"unencodable answer: {e}"})
-        out.write(text + "\n")
-        out.flush()
+OPS = {
+    "matmul": op_matmul, "matvec": op_matvec, "dot": op_dot, "subtract": op_subtract, "outer": op_outer,
+    "softmax": op_softmax, "relu": op_relu, "cross_entropy": op_cross_entropy,
+    "cross_entropy_grad": op_cross_entropy_grad, "mse": op_mse, "layer_norm": op_layer_norm,
+    "attention": op_attention, "embedding_backward": op_embedding_backward, "mlp_mse": op_mlp_mse,
+    "sgd": optimizer_op("sgd"), "momentum": optimizer_op("momentum"), "adam": optimizer_op("adam"),
+    "gd_quadratic": op_gd_quadratic, "clip_grad_norm": op_clip_grad_norm,
+    "central_difference": op_central_difference, "param_count": op_param_count,
+}
 
 
 if __name__ == "__main__":
-    main()
+    tc.serve(NAME, VERSION, ops=OPS, model=run_model, features=FEATURES, to_array=to_array)

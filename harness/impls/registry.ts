@@ -1,5 +1,5 @@
-// Implementations by name: `reference`, `tfjs`, `numpy` (the Python example), `mutant:NAME` (harness/impls/mutants.ts),
-// `exec:COMMAND ARGS…`.
+// Implementations by name: `reference`, `tfjs`, `numpy` and `torch` (the Python examples, over the protocol),
+// `mutant:NAME` (harness/impls/mutants.ts), `exec:COMMAND ARGS…`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Implementation } from '../run/implementation.js';
@@ -16,16 +16,26 @@ export function splitCommand(s: string): string[] {
   return words;
 }
 
-/** A python3 that has NumPy: the one on PATH, else Debian's /usr/bin/python3. */
-export function pythonWithNumpy(): string | null {
+/**
+ * A python3 that can import `module` (a plain module name such as `numpy` or `torch`): the one on PATH, else
+ * Debian's /usr/bin/python3 (where `apt-get install python3-numpy python3-torch` puts them); null if neither can.
+ */
+export function pythonWith(module: string): string | null {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(module)) throw new Error(`not a Python module name: '${module}'`);
   for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore', shell: false });
+    const r = spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore', shell: false });
     if (r.status === 0) return py;
   }
   return null;
 }
 
-export const KNOWN = ['reference', 'tfjs', 'numpy'] as const;
+/** The Python example implementations: the module each needs, its Debian package, and its adapter. */
+const PYTHON_EXAMPLES = {
+  numpy: { module: 'numpy', debian: 'python3-numpy', script: ['examples', 'python-numpy', 'tconf_numpy.py'] },
+  torch: { module: 'torch', debian: 'python3-torch', script: ['examples', 'python-torch', 'tconf_torch.py'] },
+} as const;
+
+export const KNOWN = ['reference', 'tfjs', 'numpy', 'torch'] as const;
 
 /** The options of an implementation run as a process: per-request timeout (ms) and longest line (bytes). */
 export type ResolveOptions = Pick<ProcessOptions, 'timeoutMs' | 'maxLineBytes'>;
@@ -33,13 +43,12 @@ export type ResolveOptions = Pick<ProcessOptions, 'timeoutMs' | 'maxLineBytes'>;
 export async function resolveImplementation(name: string, o: ResolveOptions): Promise<Implementation> {
   if (name === 'reference') return referenceImplementation;
   if (name === 'tfjs') return (await import('../../examples/tfjs/implementation.js')).createTfjsImplementation();
-  if (name === 'numpy') {
-    const py = pythonWithNumpy();
-    if (!py) throw new Error('the numpy implementation needs a python3 with NumPy (Debian: apt-get install python3-numpy)');
-    return ProcessImplementation.start([py, join(ROOT, 'examples', 'python-numpy', 'tconf_numpy.py')], {
-      timeoutMs: o.timeoutMs,
-      maxLineBytes: o.maxLineBytes,
-    });
+  if (name === 'numpy' || name === 'torch') {
+    const ex = PYTHON_EXAMPLES[name];
+    const py = pythonWith(ex.module);
+    if (!py)
+      throw new Error(`the ${name} implementation needs a python3 that can import ${ex.module} (Debian: apt-get install ${ex.debian})`);
+    return ProcessImplementation.start([py, join(ROOT, ...ex.script)], { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   }
   if (name.startsWith('mutant:')) return mutantImplementation(name.slice(7));
   if (name.startsWith('exec:'))
