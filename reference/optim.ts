@@ -34,7 +34,10 @@ export function momentumStep(params: Tensors, grads: Tensors, names: readonly st
 }
 
 export interface AdamState {
-  /** Steps taken so far; the step being taken is t = step + 1 (counted from 1). */
+  /**
+   * Steps taken so far; the step being taken is t = step + 1 (counted from 1). One counter for the optimizer, shared
+   * by every parameter, whether or not earlier steps trained it (spec/conventions.md, convention 16).
+   */
   step: number;
   m: Tensors;
   v: Tensors;

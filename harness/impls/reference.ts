@@ -24,7 +24,16 @@ import {
 } from '../../reference/training.js';
 import { dot, subtract } from '../../reference/vector.js';
 import { FEATURES, type Implementation, type TraceValues } from '../run/implementation.js';
-import { OPS, type ModelScenario, type Nested, type OpCall, type OpName, type OpsScenario, type Scenario } from '../fixtures/scenario.js';
+import {
+  OPS,
+  type Bare,
+  type ModelScenario,
+  type Nested,
+  type OpCall,
+  type OpName,
+  type OpsScenario,
+  type Scenario,
+} from '../fixtures/scenario.js';
 import { fromNested, givenTensor } from '../fixtures/tensors.js';
 
 function modelParams(s: ModelScenario, config: ReturnType<typeof makeConfig>): Params {
@@ -115,47 +124,53 @@ function runModel(s: ModelScenario, v: ReferenceVariant): TraceValues {
   return trace;
 }
 
-/** An op call's arguments, read with checks whose messages name the call (`<id>.<argument>`). */
-class Args {
+/** An op's input names, without their optional markers (the names OPS gives it). */
+type InputName<K extends OpName> = Bare<(typeof OPS)[K]['inputs'][number]>;
+
+/**
+ * An op call's arguments, read with checks whose messages name the call (`<id>.<argument>`). Typed by the op: an
+ * entry of OP_TABLE can read only the inputs OPS gives its op, so the table cannot drift from the catalogue.
+ */
+class Args<K extends OpName = OpName> {
   constructor(private readonly call: OpCall) {}
 
   get id(): string {
     return this.call.id;
   }
 
-  has(name: string): boolean {
+  has(name: InputName<K>): boolean {
     return this.call.args[name] !== undefined;
   }
 
-  tensor(name: string): Tensor {
+  tensor(name: InputName<K>): Tensor {
     return fromNested(this.call.args[name] as Nested, `${this.id}.${name}`);
   }
 
-  num(name: string): number {
+  num(name: InputName<K>): number {
     const v = this.call.args[name];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${this.id}.${name}: expected a finite number`);
     return v;
   }
 
   /** A number argument if given, else `fallback`. */
-  numOr(name: string, fallback: number): number {
+  numOr(name: InputName<K>, fallback: number): number {
     return this.has(name) ? this.num(name) : fallback;
   }
 
   /** An integer argument within [lo, hi]. */
-  int(name: string, lo: number, hi = Infinity): number {
+  int(name: InputName<K>, lo: number, hi = Infinity): number {
     const v = this.num(name);
     if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${this.id}.${name}: expected an integer in ${lo}..${hi}, got ${v}`);
     return v;
   }
 
   /** A boolean argument: true only when given as true. */
-  flag(name: string): boolean {
+  flag(name: InputName<K>): boolean {
     return this.call.args[name] === true;
   }
 
   /** Argument `name`, read as `x`, as a vector (one row) or a matrix; anything with more dimensions is an error. */
-  rowsCols(x: Tensor, name: string): { rows: number; cols: number } {
+  rowsCols(x: Tensor, name: InputName<K>): { rows: number; cols: number } {
     if (x.shape.length === 0 || x.shape.length > 2)
       throw new Error(`${this.id}.${name}: expected a vector or a matrix, got shape [${x.shape}]`);
     return x.shape.length === 1 ? { rows: 1, cols: x.shape[0] } : { rows: x.shape[0], cols: x.shape[1] };
@@ -163,7 +178,7 @@ class Args {
 
   /** The optional upstream gradient, which must match the output's size. */
   upstream(size: number): Float64Array {
-    const u = this.tensor('upstream');
+    const u = fromNested(this.call.args.upstream as Nested, `${this.id}.upstream`);
     if (u.data.length !== size) throw new Error(`${this.id}.upstream: ${u.data.length} values for an output of ${size}`);
     return u.data;
   }
@@ -185,14 +200,15 @@ type OutputName<K extends OpName> = (typeof OPS)[K]['outputs'][number];
 type OpOutputs<K extends OpName> = { [N in OutputName<K> as N extends `${string}?` ? never : N]: Tensor } & {
   [N in OutputName<K> as N extends `${infer M}?` ? M : never]?: Tensor;
 };
-type OpTable = { [K in OpName]: (a: Args, kernels: Kernels) => OpOutputs<K> };
+type OpTable = { [K in OpName]: (a: Args<K>, kernels: Kernels) => OpOutputs<K> };
 
-/** An optimizer's trajectory on the given gradients: one step per |w| values of `grads`. */
-function optimizerOp(a: Args, kernels: Kernels, spec: (lr: number) => OptimizerSpec): { trajectory: Tensor } {
+/** An optimizer's trajectory on the given gradients: one step per |w| values of `grads` (at least one step). */
+function optimizerOp(a: Args<'sgd' | 'momentum' | 'adam'>, kernels: Kernels, spec: (lr: number) => OptimizerSpec): { trajectory: Tensor } {
   const w = a.tensor('w');
   const grads = a.tensor('grads');
   const steps = grads.data.length / w.data.length;
   if (!Number.isInteger(steps)) throw new Error(`${a.id}.grads: ${grads.data.length} values do not split into steps of ${w.data.length}`);
+  if (steps < 1) throw new Error(`${a.id}.grads: no values, so no step to take`);
   return { trajectory: trajectory(optimizerTrajectory(spec(a.num('lr')), w.data, grads.data, kernels)) };
 }
 
@@ -395,7 +411,7 @@ const OP_TABLE = {
   adam: (a, kernels) =>
     optimizerOp(a, kernels, (lr) => ({ kind: 'adam', lr, beta1: a.num('beta1'), beta2: a.num('beta2'), eps: a.num('eps') })),
   gd_quadratic: (a, kernels) => {
-    const o = { w: a.num('w'), center: a.num('center'), steps: a.int('steps', 0), lr: a.num('lr') };
+    const o = { w: a.num('w'), center: a.num('center'), steps: a.int('steps', 1), lr: a.num('lr') };
     return { trajectory: trajectory(gdQuadratic(o, kernels).map((w) => [w])) };
   },
   clip_grad_norm: (a, kernels) => {
