@@ -102,6 +102,55 @@ function traceShape(c: ModelConfig, name: string, T: number): number[] {
   return [T, c.dModel];
 }
 
+/**
+ * The scenario's optimizer on TF.js variables (spec/conventions.md 15, 16, 19, 20), written with tf ops: TF.js's own
+ * optimizers keep their moments by position in the list of gradients, so a trainable set that changes between
+ * steps hands one parameter's moments to another (or fails on their shapes). Adam's t counts optimizer steps.
+ */
+class VariableOptimizer {
+  private readonly slots = new Map<string, tf.Variable>();
+  private t = 0;
+  constructor(private readonly spec: OptimizerSpec) {}
+
+  /** One step on the named variables with the given gradients; every other variable and its state stay as they are. */
+  step(variables: Map<string, tf.Variable>, grads: Record<string, ArrayLike<number>>): void {
+    this.t++;
+    const s = this.spec;
+    tf.tidy(() => {
+      for (const [name, g64] of Object.entries(grads)) {
+        const p = variables.get(name)!;
+        const g = tf.tensor(Float32Array.from(g64), p.shape);
+        if (s.kind === 'sgd') p.assign(tf.sub(p, tf.mul(g, s.lr)));
+        else if (s.kind === 'momentum') {
+          const v = this.slot(`${name}/v`, p);
+          v.assign(tf.add(tf.mul(v, s.beta), g));
+          p.assign(tf.sub(p, tf.mul(v, s.lr)));
+        } else {
+          const [lr, b1, b2, eps] = [s.lr ?? 0.001, s.beta1 ?? 0.9, s.beta2 ?? 0.999, s.eps ?? 1e-8];
+          const m = this.slot(`${name}/m`, p);
+          const v = this.slot(`${name}/v`, p);
+          m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+          const mHat = tf.div(m, 1 - b1 ** this.t);
+          const vHat = tf.div(v, 1 - b2 ** this.t);
+          p.assign(tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr)));
+        }
+      }
+    });
+  }
+
+  private slot(key: string, like: tf.Variable): tf.Variable {
+    let v = this.slots.get(key);
+    if (!v) this.slots.set(key, (v = tf.variable(tf.zerosLike(like), false)));
+    return v;
+  }
+
+  dispose(): void {
+    for (const v of this.slots.values()) v.dispose();
+  }
+}
+
+/** TF.js's own optimizer, for the single-variable ops `sgd`, `momentum`, `adam` (where its state layout is harmless). */
 function tfOptimizer(spec: OptimizerSpec): tf.Optimizer {
   if (spec.kind === 'sgd') return tf.train.sgd(spec.lr);
   if (spec.kind === 'momentum') return tf.train.momentum(spec.lr, spec.beta);
@@ -123,7 +172,7 @@ function runModel(s: ModelScenario): TraceValues {
   const trace: TraceValues = {};
   const prefix = `tconf${scenarioCounter++}`;
   const variables = new Map<string, tf.Variable>();
-  let optimizer: tf.Optimizer | null = null;
+  let optimizer: VariableOptimizer | null = null;
   const forwardAll = (step: string) => {
     let loss = 0;
     s.examples.forEach((ex, i) => {
@@ -149,14 +198,10 @@ function runModel(s: ModelScenario): TraceValues {
         if (step.clip !== undefined && norm > step.clip) for (const n of trainable) grads[n] = grads[n].map((x) => (x * step.clip!) / norm);
         trace[`${step.id}/grad_norm`] = scalar(norm);
         for (const [name, g] of Object.entries(grads)) trace[`${step.id}/grad.${name}`] = tensor(shapes[name], g);
-        optimizer ??= tfOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 });
-        const named: tf.NamedTensorMap = {};
-        for (const n of trainable) {
+        optimizer ??= new VariableOptimizer(s.optimizer ?? { kind: 'sgd', lr: 0.1 });
+        for (const n of trainable)
           if (!variables.has(n)) variables.set(n, tf.variable(tf.tensor(Float32Array.from(params[n]), shapes[n]), true, `${prefix}/${n}`));
-          named[`${prefix}/${n}`] = tf.tensor(Float32Array.from(grads[n]), shapes[n]);
-        }
-        optimizer.applyGradients(named);
-        tf.dispose(Object.values(named));
+        optimizer.step(variables, Object.fromEntries(trainable.map((n) => [n, grads[n]])));
         for (const n of trainable) params[n] = Float64Array.from(variables.get(n)!.dataSync());
       }
       for (const [name, w] of Object.entries(params)) trace[`${step.id}/param.${name}`] = tensor(shapes[name], Float64Array.from(w));
@@ -187,6 +232,7 @@ function tfOp(f: () => tf.Tensor): Tensor {
 
 function runOp(call: OpCall): Record<string, Tensor> {
   const f32 = (t: Tensor) => tf.tensor(Float32Array.from(t.data), t.shape);
+  const flat = (t: Tensor) => tf.tensor1d(Float32Array.from(t.data));
   switch (call.op) {
     case 'matmul':
       return {
@@ -197,11 +243,12 @@ function runOp(call: OpCall): Record<string, Tensor> {
     case 'matvec':
       return { y: tfOp(() => tf.reshape(tf.matMul(f32(arg(call, 'M')), tf.reshape(f32(arg(call, 'x')), [-1, 1])), [-1])) };
     case 'dot':
-      return { value: tfOp(() => tf.dot(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
+      // Both read flat (spec/ops.md): a [2×2] and a [4] are two vectors of four values.
+      return { value: tfOp(() => tf.dot(flat(arg(call, 'a')), flat(arg(call, 'b')))) };
     case 'outer':
       return { C: tfOp(() => tf.outerProduct(f32(arg(call, 'a')) as tf.Tensor1D, f32(arg(call, 'b')) as tf.Tensor1D)) };
     case 'subtract':
-      return { value: tfOp(() => tf.sub(f32(arg(call, 'a')), f32(arg(call, 'b')))) };
+      return { value: tfOp(() => tf.reshape(tf.sub(flat(arg(call, 'a')), flat(arg(call, 'b'))), arg(call, 'a').shape)) };
     case 'softmax': {
       const x = arg(call, 'x');
       const [rows, n] = rowsCols(x);

@@ -6,6 +6,7 @@ import { goldenCommand } from './golden.js';
 import { listCommand } from './list.js';
 import { mutantsCommand } from './mutants.js';
 import { runCommand, type RunCommandOptions } from './run.js';
+import { smokeCommand, type SmokeCommandOptions } from './smoke.js';
 import { suiteOrExit } from './suite.js';
 import { trainCommand, type TrainCommandOptions } from './train.js';
 import { EXIT, UsageError } from './usage.js';
@@ -34,12 +35,30 @@ program
   .option('--max-line-bytes <n>', 'longest line an external implementation may send (default 256 MiB)')
   .option('--overrides <file>', 'YAML: implementation → { claim glob → { atol, rtol } }')
   .option('--no-progress', 'no progress bar')
+  .option('--allow-empty', 'exit 0 even if an implementation ran no claim at all (every claim skipped or not applicable)')
   .action(async (o: RunCommandOptions) => {
     try {
       process.exitCode = await runCommand(suiteOrExit({ needGolden: true }), o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       console.error(`tconf run: ${e.message}`);
+      process.exitCode = EXIT.usage;
+    }
+  });
+
+program
+  .command('smoke')
+  .description(
+    'check that one implementation plugs in: its handshake, what it declares, one tiny scenario per declared op and feature, what to do next',
+  )
+  .requiredOption('--impl <name...>', 'one implementation: reference, tfjs, numpy, mutant:NAME, or exec:COMMAND ARGS (run without a shell)')
+  .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
+  .action(async (o: SmokeCommandOptions) => {
+    try {
+      process.exitCode = await smokeCommand(() => suiteOrExit({ needGolden: true }), o);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`tconf smoke: ${e.message}`);
       process.exitCode = EXIT.usage;
     }
   });

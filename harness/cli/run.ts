@@ -33,6 +33,8 @@ export interface RunCommandOptions {
   maxLineBytes?: string;
   overrides?: string;
   progress: boolean;
+  /** Exit 0 even when an implementation ran no claim at all (everything skipped or not applicable). */
+  allowEmpty?: boolean;
 }
 
 export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -70,7 +72,7 @@ function readBaselineFile(file: string, willWrite: boolean): Baseline {
   return readUserFile(file, 'baseline.schema.json', 'baseline') as Baseline;
 }
 
-function parseTimeout(s: string): number {
+export function parseTimeout(s: string): number {
   const ms = Number(s) * 1000;
   if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMEOUT_MS)
     throw new UsageError(`--timeout must be a number of seconds from 0.001 to ${MAX_TIMEOUT_MS / 1000} (got '${truncate(s, 40)}')`);
@@ -91,7 +93,7 @@ function parseMaxLineBytes(s: string | undefined): number {
  * Checks the `--impl` words before anything starts. A word that names no implementation right after an
  * `exec:` word is almost always that command's argument, split off because the value was not quoted.
  */
-function checkImplWords(words: string[]): void {
+export function checkImplWords(words: string[]): void {
   const seen = new Set<string>();
   words.forEach((w, i) => {
     const known =
@@ -153,6 +155,60 @@ function failureLines(runs: ImplementationRun[], report: RunReport): string[] {
     }
   }
   return lines;
+}
+
+/** How many entries of a skip summary the terminal shows (summary.md and report.html list every one). */
+const SKIP_LINE_ENTRIES = 8;
+
+/**
+ * Per implementation that skipped claims: what each missing capability would unlock (the claims that need only
+ * it), then how many claims need several and the capabilities they need most.
+ */
+export function skipLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const i of report.implementations) {
+    const s = report.summary[i.name].skips;
+    if (!s.total) continue;
+    lines.push(
+      `${forTerminal(i.name)}: skipped ${s.total} claim(s); declaring one missing capability would run the +N claims that need only it:`,
+    );
+    const alone = s.by_missing.filter((x) => x.unlocks > 0);
+    if (alone.length) {
+      const shown = alone.slice(0, SKIP_LINE_ENTRIES).map((x) => `${forTerminal(x.missing)} +${x.unlocks}`);
+      const more = alone.length - shown.length;
+      lines.push(`  ${shown.join(', ')}${more ? `, … and ${more} more (see summary.md)` : ''}`);
+    }
+    if (s.several) {
+      const most = [...s.by_missing].sort((a, b) => b.needed_by - a.needed_by).slice(0, 3);
+      lines.push(
+        `  ${s.several} claim(s) need several missing capabilities; the most needed: ${most.map((x) => `${forTerminal(x.missing)} (${x.needed_by})`).join(', ')}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The implementations that ran no claim at all: every result skipped or not applicable. */
+function emptyRuns(runs: ImplementationRun[]): ImplementationRun[] {
+  return runs.filter((r) => !Object.values(r.results).some((x) => x.status === 'pass' || x.status === 'fail' || x.status === 'error'));
+}
+
+/** What to tell the user about an implementation that ran nothing, pointing at its declared capabilities. */
+function emptyRunMessage(r: ImplementationRun): string {
+  const all = Object.values(r.results);
+  const skipped = all.filter((x) => x.status === 'skip').length;
+  const na = all.length - skipped;
+  const caps = r.info.capabilities;
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
+  const why = skipped
+    ? `${skipped} claim(s) skipped for what it does not declare, ${na} not applicable (no implementation involved)`
+    : `all ${na} selected claim(s) are not applicable (no implementation involved): widen --filter`;
+  return (
+    `${forTerminal(r.info.name)} ran no claim at all: ${why}. It declares ops: ${forTerminal(truncate(list(caps.ops), 300))}; ` +
+    `features: ${forTerminal(truncate(list(caps.features), 300))}${caps.trace ? `; trace: ${forTerminal(truncate(caps.trace.join(', '), 300))}` : ''}. ` +
+    'Declare what it supports in its capabilities (the hello answer, spec/protocol.md; the skip summary above says what each ' +
+    'missing capability would run), or pass --allow-empty to accept a run that checks nothing.'
+  );
 }
 
 /** SIGINT/SIGTERM during a run: end every child at once, stop at the next scenario; a second signal exits. */
@@ -300,6 +356,7 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   const written = writeReports(report, o.reportDir);
   for (const line of failureLines(runs, report)) console.log(line);
   console.log(summaryTable(report));
+  for (const line of skipLines(report)) console.log(pc.yellow(line));
   if (report.baseline) {
     for (const [impl, b] of Object.entries(report.baseline)) {
       for (const id of b.new_failures) console.log(pc.red(`newly failing (${forTerminal(impl)}): ${id}`));
@@ -317,7 +374,10 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
     );
     return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   }
-  return code;
+  // A run that checked nothing is not a green run: most often capabilities declared wrong (the reports stay written).
+  const empty = o.allowEmpty ? [] : emptyRuns(runs);
+  for (const r of empty) console.error(`tconf run: ${emptyRunMessage(r)}`);
+  return empty.length ? EXIT.usage : code;
 }
 
 export { UsageError } from './usage.js';

@@ -18,6 +18,8 @@ export type Values = { values: Nested } | { shape: number[]; size: number; min: 
 export interface ResultEntry {
   status: Status;
   message?: string;
+  /** A skipped claim: the capabilities it needs that the implementation lacks (`op softmax`, `feature backward`). */
+  missing?: string[];
   max_abs_error?: number;
   max_rel_error?: number;
   worst_index?: number[];
@@ -42,6 +44,26 @@ export interface ClaimEntry {
 
 export type Counts = Record<Status, number> & { total: number };
 
+/**
+ * An implementation's skipped claims grouped by what is missing. `unlocks`: the skipped claims that need only that
+ * one capability (declaring it would run them); `needed_by`: every skipped claim that needs it, alone or with
+ * others. `several`: the skipped claims that need two or more missing capabilities (each is counted in the
+ * `needed_by` of every one of them, and in no `unlocks`), so `total` is the sum of the `unlocks` plus `several`.
+ */
+export interface SkipSummary {
+  total: number;
+  several: number;
+  /** Most unlocked first, then most needed. */
+  by_missing: Array<{ missing: string; unlocks: number; needed_by: number }>;
+}
+
+export interface ImplementationSummary {
+  overall: Counts;
+  by_section: Record<string, Counts>;
+  by_fixture: Record<string, Counts>;
+  skips: SkipSummary;
+}
+
 export interface RunReport {
   schema_version: number;
   suite: { name: string; version: string };
@@ -61,7 +83,7 @@ export interface RunReport {
     scenario_errors: Array<{ fixture: string; message: string; claims: number }>;
   }>;
   claims: ClaimEntry[];
-  summary: Record<string, { overall: Counts; by_section: Record<string, Counts>; by_fixture: Record<string, Counts> }>;
+  summary: Record<string, ImplementationSummary>;
   baseline?: Record<string, { new_failures: string[]; newly_passing: string[]; known_failures: string[] }>;
 }
 
@@ -77,6 +99,25 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
 
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
 
+/** Groups skipped claims by what they miss (each claim's list of missing capabilities). */
+export function summariseSkips(missing: string[][]): SkipSummary {
+  const by = new Map<string, { missing: string; unlocks: number; needed_by: number }>();
+  let several = 0;
+  for (const m of missing) {
+    if (m.length > 1) several++;
+    for (const x of new Set(m)) {
+      const e = by.get(x) ?? { missing: x, unlocks: 0, needed_by: 0 };
+      by.set(x, e);
+      e.needed_by++;
+      if (m.length === 1) e.unlocks++;
+    }
+  }
+  const by_missing = [...by.values()].sort(
+    (a, b) => b.unlocks - a.unlocks || b.needed_by - a.needed_by || (a.missing < b.missing ? -1 : a.missing > b.missing ? 1 : 0),
+  );
+  return { total: missing.length, several, by_missing };
+}
+
 export function buildReport(
   suite: Suite,
   runs: ImplementationRun[],
@@ -87,7 +128,9 @@ export function buildReport(
   const auditOf = new Map(audits.map((a) => [a.id, a]));
   const claims: ClaimEntry[] = [];
   const summary: RunReport['summary'] = record();
-  for (const run of runs) summary[run.info.name] = { overall: zero(), by_section: record(), by_fixture: record() };
+  const skipped = new Map<string, string[][]>(runs.map((r) => [r.info.name, []]));
+  for (const run of runs)
+    summary[run.info.name] = { overall: zero(), by_section: record(), by_fixture: record(), skips: summariseSkips([]) };
   for (const lf of fixtures) {
     const f = lf.fixture;
     const g = goldenOf(f.id);
@@ -122,6 +165,7 @@ export function buildReport(
         entry.results[run.info.name] = {
           status: r.status,
           ...(r.message ? { message: r.message } : {}),
+          ...(r.missing?.length ? { missing: [...r.missing] } : {}),
           ...(worst
             ? {
                 max_abs_error: finite(worst.maxAbsError!) as number,
@@ -138,10 +182,12 @@ export function buildReport(
           counts.total++;
           counts[r.status]++;
         }
+        if (r.status === 'skip') skipped.get(run.info.name)!.push(r.missing ?? []);
       }
       claims.push(entry);
     }
   }
+  for (const run of runs) summary[run.info.name].skips = summariseSkips(skipped.get(run.info.name)!);
   return {
     schema_version: REPORT_SCHEMA_VERSION,
     suite: { name: 'transformer-conformance', version: o.version },

@@ -32,9 +32,16 @@ beforeAll(async () => {
       return t;
     },
   };
+  // declares the forward pass but not the residual: the forward claims need only it, the training claims more
+  const partial: Implementation = {
+    ...referenceImplementation,
+    name: 'partial',
+    capabilities: { dtype: 'float64', ops: ['matmul'], features: ['forward'] },
+  };
   const runs = [
     await runImplementation(referenceImplementation, suite, { profile: 'float64' }),
     await runImplementation(broken, suite, { profile: 'float64' }),
+    await runImplementation(partial, suite, { profile: 'float64' }),
   ];
   const report = buildReport(suite, runs, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
   page = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
@@ -92,6 +99,30 @@ describe('the HTML report in a browser', () => {
     await p.click('th[data-key="id"]');
     expect(await p.locator('#claims-body tr').first().getAttribute('data-id')).toBe('c-train/improved');
     expect(await p.locator('#count').innerText()).toBe('6 of 6 claims');
+  });
+
+  it('groups the skips by the missing capability, and a row of that table filters the claims', async () => {
+    const p = await browser.newPage();
+    const problems: string[] = [];
+    p.on('pageerror', (e) => problems.push(e.message));
+    await p.goto(`file://${page}`);
+    expect(await p.locator('table.skips').count()).toBe(1); // only the implementation that skipped
+    const table = p.locator('table.skips[data-impl="partial"]');
+    expect(await table.locator('caption').innerText()).toBe('partial: 4 skipped, 2 needing one capability, 2 needing several');
+    const rows = await table
+      .locator('tr[data-missing]')
+      .evaluateAll((rs) => rs.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    // missing, unlocks, needed by: the forward claims need only the residual, the training claims three features
+    expect(rows).toEqual([
+      ['feature residual', '+2', '4'],
+      ['feature backward', '+0', '2'],
+      ['feature sgd', '+0', '2'],
+    ]);
+    await table.locator('tr[data-missing="feature residual"]').click();
+    expect(await p.inputValue('#f-missing')).toBe('feature residual');
+    const shown = await p.locator('#claims-body tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-id')));
+    expect(shown).toEqual(['b-forward/probs', 'b-forward/weights', 'c-train/grad', 'c-train/improved']);
+    expect(problems).toEqual([]);
   });
 
   it('escapes the static parts too', () => {

@@ -1,5 +1,5 @@
-// A self-contained HTML page of a run: a compliance matrix (claims passed per section per implementation),
-// then every claim in a sortable, filterable table with a drill-down (printed vs expected vs actual, errors,
+// A self-contained HTML page of a run: a compliance matrix (claims passed per section per implementation), the
+// skipped claims grouped by the capability they miss, then every claim in a sortable, filterable table with a drill-down (printed vs expected vs actual, errors,
 // the audit's verdict). The data is embedded as JSON with '<' escaped, and the page's script renders it
 // with textContent only, so nothing from a fixture or an implementation can become markup.
 import { readFileSync } from 'node:fs';
@@ -38,12 +38,14 @@ export function renderHtml(report: RunReport): string {
 <div id="notices"></div>
 <h2>Claims passed per section</h2>
 <div id="matrix-slot"></div>
+<div id="skips-slot"></div>
 <h2>Claims</h2>
 <div class="controls">
   <label>status <select id="f-status"><option value="">any</option></select></label>
   <label>section <select id="f-section"><option value="">any</option></select></label>
   <label>implementation <select id="f-impl"><option value="">any</option></select></label>
   <label>audit <select id="f-verdict"><option value="">any</option></select></label>
+  <label>missing <select id="f-missing"><option value="">any</option></select></label>
   <label>search <input id="f-text" type="search" placeholder="claim id or quote"></label>
   <span id="count"></span>
 </div>

@@ -24,6 +24,26 @@ export function renderMarkdown(report: RunReport): string {
   for (const i of report.implementations)
     out.push(`| ${cell(i.name)} | ${cell(i.version)} | ${i.dtype} | ${countCells(report.summary[i.name].overall).join(' | ')} |`);
   out.push('');
+  const skipping = report.implementations.filter((i) => report.summary[i.name].skips.total);
+  if (skipping.length) {
+    out.push(
+      '## Skipped: what each missing capability would run',
+      '',
+      '*unlocks*: the skipped claims that need only that capability (declaring it would run them); *needed by*: every skipped claim that needs it, alone or with others. A claim that needs several missing capabilities is counted in the *needed by* of each and in no *unlocks*.',
+      '',
+    );
+    for (const i of skipping) {
+      const s = report.summary[i.name].skips;
+      out.push(
+        `### ${cell(i.name)}: ${s.total} skipped, ${s.total - s.several} needing one capability, ${s.several} needing several`,
+        '',
+        '| missing | unlocks | needed by |',
+        '| --- | --- | --- |',
+      );
+      for (const x of s.by_missing) out.push(`| ${cell(x.missing)} | ${x.unlocks} | ${x.needed_by} |`);
+      out.push('');
+    }
+  }
   const sections = [...new Set(report.implementations.flatMap((i) => Object.keys(report.summary[i.name].by_section)))].sort();
   out.push(
     '## Passed per section',

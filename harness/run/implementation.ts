@@ -25,13 +25,14 @@ export type Feature = (typeof FEATURES)[number];
 
 export interface Capabilities {
   dtype: 'float64' | 'float32';
-  /** Single operations it can run. */
+  /** Single operations it can run; a claim reading a call of another op is skipped, never failed. */
   ops: OpName[];
-  /** Model features it supports; a scenario needing another one is skipped, never failed. */
+  /** Model features it supports; a claim on a model needing another one is skipped, never failed. */
   features: Feature[];
   /**
    * Globs over trace names (the last part of a path: `probs`, `grad.head.W_out`, `blocks.*.attn.weights`) that it
-   * produces; claims on other names are skipped. Absent: every name of spec/fixtures.md.
+   * produces; claims on other names are skipped. Absent: every name of spec/fixtures.md. What each claim needs is
+   * in requirements.ts.
    */
   trace?: string[];
 }
@@ -77,14 +78,4 @@ export function requiredFeatures(s: Scenario): Feature[] {
     if (s.steps.some((st) => st.do === 'train' && st.clip !== undefined)) need.add('clip');
   }
   return [...need];
-}
-
-/** Why an implementation cannot run a scenario, or null when it can. */
-export function missingCapability(impl: ImplementationInfo, s: Scenario): string | null {
-  if (s.kind === 'ops') {
-    const missing = [...new Set(s.calls.map((c) => c.op))].filter((op) => !impl.capabilities.ops.includes(op));
-    return missing.length ? `ops not supported: ${missing.join(', ')}` : null;
-  }
-  const missing = requiredFeatures(s).filter((f) => !impl.capabilities.features.includes(f));
-  return missing.length ? `features not supported: ${missing.join(', ')}` : null;
 }

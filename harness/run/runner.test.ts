@@ -1,15 +1,21 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Implementation } from './implementation.js';
+import type { OpName } from '../fixtures/scenario.js';
+import type { Feature, Implementation, RunOptions as RequestOptions } from './implementation.js';
 import { ProcessImplementation } from '../impls/process.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { ROOT } from '../paths.js';
 import { runImplementation, type ImplementationRun } from './runner.js';
-import { makeTestSuite, type TestSuite } from '../testing/suite.js';
+import { MIXED_FIXTURES, makeTestSuite, type TestSuite } from '../testing/suite.js';
+import { claimRequirements } from './requirements.js';
 
 let suite: TestSuite;
+let mixed: TestSuite;
 beforeAll(async () => {
   suite = await makeTestSuite();
+  mixed = await makeTestSuite(MIXED_FIXTURES);
 });
 
 /** The misbehaving adapter of harness/testing/fake-impl.ts; `mode` may carry its flags after a space. */
@@ -19,9 +25,9 @@ const fake = (mode: string, timeoutMs = 10_000) =>
     cwd: ROOT,
   });
 
-async function runWith(impl: Implementation): Promise<ImplementationRun> {
+async function runWith(impl: Implementation, on: TestSuite = suite): Promise<ImplementationRun> {
   try {
-    return await runImplementation(impl, suite, { profile: 'float64' });
+    return await runImplementation(impl, on, { profile: 'float64' });
   } finally {
     await impl.close?.();
   }
@@ -152,6 +158,126 @@ describe('running an external process', () => {
 
   it('reports a command that cannot be started', async () => {
     await expect(ProcessImplementation.start(['/nonexistent/impl'], { timeoutMs: 2000 })).rejects.toThrow(/could not start/);
+  });
+});
+
+/** What one run request carried: the scenario's kind, the ops of its calls, the `paths` hint. */
+interface Request {
+  kind: string;
+  ops: string[];
+  paths?: string[];
+}
+
+/** The reference declaring only `ops` and `features`, recording every request it is sent. */
+function subset(ops: OpName[], features: Feature[] = []): Implementation & { requests: Request[] } {
+  const requests: Request[] = [];
+  return {
+    ...referenceImplementation,
+    name: `subset(${ops.join(',')}|${features.join(',')})`,
+    capabilities: { dtype: 'float64', ops, features },
+    requests,
+    async run(s, o?: RequestOptions) {
+      requests.push({ kind: s.kind, ops: s.kind === 'ops' ? s.calls.map((c) => c.op) : [], paths: o?.paths });
+      return referenceImplementation.run(s, o);
+    },
+  };
+}
+
+const runMixed = (impl: Implementation) => runWith(impl, mixed);
+
+describe('skipping is decided claim by claim', () => {
+  it('each claim has its requirements: the ops it reads, its model features, its trace names', () => {
+    const req = (id: string) => {
+      const [fixture, claim] = id.split('/');
+      const f = mixed.fixtures.find((lf) => lf.fixture.id === fixture)!.fixture;
+      return claimRequirements(f, f.claims.find((c) => c.id === claim)!);
+    };
+    expect(req('d-mixed/product')).toEqual({ ops: ['matmul'], features: [], trace: ['C'] });
+    expect(req('d-mixed/both')).toEqual({ ops: ['matmul', 'dot'], features: [], trace: ['C', 'value'] });
+    expect(req('d-mixed/arithmetic')).toBeNull(); // exact arithmetic: no implementation involved
+    expect(req('e-then/probs')).toEqual({ ops: [], features: ['forward', 'residual'], trace: ['probs'] });
+    expect(req('e-then/softmax')).toEqual({ ops: ['softmax'], features: ['forward', 'residual'], trace: ['y', 'logits'] });
+  });
+
+  it('an ops scenario: the claims of the supported ops are judged, the others skipped naming the op', async () => {
+    const impl = subset(['matmul', 'dot']);
+    const run = await runMixed(impl);
+    expect(statuses(run)).toMatchObject({
+      'd-mixed/product': 'pass',
+      'd-mixed/dot': 'pass',
+      'd-mixed/both': 'pass',
+      'd-mixed/probs': 'skip',
+      'd-mixed/arithmetic': 'not-applicable',
+    });
+    expect(run.results['d-mixed/probs']).toMatchObject({ message: 'op not supported: softmax', missing: ['op softmax'] });
+    // only the supported calls are sent, with only the paths the judged claims read
+    expect(impl.requests).toEqual([{ kind: 'ops', ops: ['matmul', 'dot'], paths: ['p/C', 'd/value'] }]);
+  });
+
+  it('a claim reading two ops is skipped when either is missing, naming what is missing', async () => {
+    const run = await runMixed(subset(['softmax']));
+    expect(statuses(run)).toMatchObject({ 'd-mixed/probs': 'pass', 'd-mixed/product': 'skip', 'd-mixed/both': 'skip' });
+    expect(run.results['d-mixed/both']).toMatchObject({ message: 'ops not supported: matmul, dot', missing: ['op matmul', 'op dot'] });
+  });
+
+  it('a model scenario: its own claims run without the ops of its then: calls, which are left out of the request', async () => {
+    const impl = subset([], ['forward', 'residual']);
+    const run = await runMixed(impl);
+    expect(statuses(run)).toMatchObject({ 'e-then/probs': 'pass', 'e-then/softmax': 'skip', 'e-then/outer': 'skip' });
+    expect(run.results['e-then/outer'].message).toBe('op not supported: outer');
+    expect(impl.requests.filter((r) => r.kind === 'model')).toEqual([{ kind: 'model', ops: [], paths: ['f/0/probs'] }]);
+  });
+
+  it("a model's then: calls are filtered to the supported ops; each request's paths are its own scenario's", async () => {
+    const impl = subset(['softmax'], ['forward', 'residual']);
+    const run = await runMixed(impl);
+    expect(statuses(run)).toMatchObject({ 'e-then/probs': 'pass', 'e-then/softmax': 'pass', 'e-then/outer': 'skip' });
+    const [model, then] = impl.requests.slice(-2); // e-then comes after d-mixed
+    // the model request: its own claims' paths and the inputs of the then: calls sent; the then: request: their outputs
+    expect(model).toEqual({ kind: 'model', ops: [], paths: ['f/0/probs', 'f/0/logits'] });
+    expect(then).toEqual({ kind: 'ops', ops: ['softmax'], paths: ['sm/y'] });
+  });
+
+  it('a then: claim needs the model features too; a scenario none of whose claims can run is never sent', async () => {
+    const impl = subset(['softmax', 'outer']);
+    const run = await runMixed(impl);
+    expect(run.results['e-then/softmax']).toMatchObject({
+      status: 'skip',
+      message: 'features not supported: forward, residual',
+      missing: ['feature forward', 'feature residual'],
+    });
+    expect(run.results['d-mixed/product'].status).toBe('skip');
+    expect(impl.requests).toEqual([{ kind: 'ops', ops: ['softmax'], paths: ['s/y'] }]);
+  });
+
+  it('the reference runs every claim of the mixed fixtures', async () => {
+    const s = Object.values(statuses(await runMixed(referenceImplementation)));
+    expect(s.filter((x) => x === 'pass')).toHaveLength(7);
+    expect(s.filter((x) => x !== 'pass')).toEqual(['not-applicable']);
+  });
+
+  it('over the protocol: an adapter declaring a subset of ops is sent only those calls and judged claim by claim', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'tconf-requests-')), 'requests.jsonl');
+    const run = await runWith(await fake(`ok --ops matmul,softmax --features forward,residual --requests ${log}`), mixed);
+    expect(statuses(run)).toEqual({
+      'd-mixed/product': 'pass',
+      'd-mixed/probs': 'pass',
+      'd-mixed/dot': 'skip',
+      'd-mixed/both': 'skip',
+      'd-mixed/arithmetic': 'not-applicable',
+      'e-then/probs': 'pass',
+      'e-then/softmax': 'pass',
+      'e-then/outer': 'skip',
+    });
+    const requests = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(requests).toEqual([
+      { kind: 'ops', ops: ['matmul', 'softmax'], paths: ['p/C', 's/y'] },
+      { kind: 'model', ops: [], paths: ['f/0/probs', 'f/0/logits'] },
+      { kind: 'ops', ops: ['softmax'], paths: ['sm/y'] },
+    ]);
   });
 });
 

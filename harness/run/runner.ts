@@ -7,9 +7,10 @@ import { expectedTensor } from '../fixtures/claims.js';
 import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type Tolerance } from './compare.js';
 import { claimId, claimSection, type Claim, type LoadedFixture } from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
-import { missingCapability, type Implementation, type ImplementationInfo, type TraceValues } from './implementation.js';
-import { callInputs, materialize, runScenario, scenarioKind } from './scenario-run.js';
-import type { OpName, Scenario } from '../fixtures/scenario.js';
+import type { Implementation, ImplementationInfo, TraceValues } from './implementation.js';
+import { fixtureRequirements, missingList, missingOf, skipMessage } from './requirements.js';
+import { materialize, runScenario, scenarioKind } from './scenario-run.js';
+import type { Scenario } from '../fixtures/scenario.js';
 import { select } from '../fixtures/tensors.js';
 import { EVIDENCE_LIMIT, truncate } from '../bounded.js';
 import type { Suite } from '../fixtures/suite.js';
@@ -26,6 +27,8 @@ export interface OperandResult extends Partial<TensorComparison> {
 export interface ClaimResult {
   status: Status;
   message?: string;
+  /** A skipped claim: the capabilities it needs that the implementation lacks (`op softmax`, `feature backward`). */
+  missing?: string[];
   tolerance?: Tolerance;
   operands: OperandResult[];
 }
@@ -91,30 +94,6 @@ function toleranceFor(id: string, c: Claim, impl: string, o: RunOptions): Tolera
   return tol;
 }
 
-/**
- * The first trace name a claim reads (directly, or through a `then:` call's inputs) that the implementation does
- * not declare it produces, or null.
- */
-function untracedName(match: ((name: string) => boolean) | null, c: Claim, inputs: Record<string, string[]>): string | null {
-  if (!match) return null;
-  for (const r of refsOf(c)) {
-    const paths = [r.path!, ...(inputs[r.path!.split('/')[0]] ?? [])];
-    for (const p of paths) {
-      const name = p.split('/').at(-1)!;
-      if (!match(name)) return name;
-    }
-  }
-  return null;
-}
-
-/** Why an implementation cannot run a fixture's scenario (including its `then:` ops), or null. */
-function cannotRun(impl: ImplementationInfo, s: Scenario): string | null {
-  const why = missingCapability(impl, s);
-  if (why || s.kind !== 'model') return why;
-  const ops = [...new Set((s.then ?? []).map((c) => c.op))].filter((op: OpName) => !impl.capabilities.ops.includes(op));
-  return ops.length ? `ops not supported: ${ops.join(', ')}` : null;
-}
-
 function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Tolerance): ClaimResult {
   const operands: OperandResult[] = [];
   for (const r of refsOf(c)) {
@@ -165,41 +144,45 @@ export async function runImplementation(
       break;
     }
     o.onFixture?.(impl.name, f.id);
-    const kind = scenarioKind(f.scenario);
-    const involved = kind.judged ? claims.filter((c) => refsOf(c).length > 0) : [];
-    for (const c of claims)
-      if (!involved.includes(c))
+    // Each claim is decided on its own requirements: what it reads, not what else its fixture holds.
+    const reqs = fixtureRequirements(f);
+    const runnable: Claim[] = [];
+    for (const c of claims) {
+      const req = reqs.get(c.id) ?? null;
+      if (!req) {
+        const kind = scenarioKind(f.scenario);
         results[claimId(f, c)] = { status: 'not-applicable', message: kind.notRun ?? CLAIM_KINDS[c.kind].notRun, operands: [] };
-    if (!involved.length) continue;
-    // Judged scenarios are the ones an implementation runs: a model (its weights drawn now) or single ops.
-    const given = f.scenario as Scenario;
-    const scenario = given.kind === 'model' ? materialize(given) : given;
-    const why = cannotRun(impl, scenario);
-    if (why) {
-      for (const c of involved) results[claimId(f, c)] = { status: 'skip', message: why, operands: [] };
-      continue;
+        continue;
+      }
+      const lacks = missingOf(impl.capabilities, req, traced);
+      const missing = missingList(lacks);
+      if (missing.length) results[claimId(f, c)] = { status: 'skip', message: skipMessage(lacks), missing, operands: [] };
+      else runnable.push(c);
     }
+    if (!runnable.length) continue;
+    // Judged scenarios are the ones an implementation runs: a model (its weights drawn now) or single ops; only the
+    // calls it supports are sent (the claims reading the others were skipped above).
+    const supported = (call: { op: string }) => (impl.capabilities.ops as string[]).includes(call.op);
+    const given = f.scenario as Scenario;
+    const scenario: Scenario =
+      given.kind === 'model'
+        ? { ...materialize(given), ...(given.then ? { then: given.then.filter(supported) } : {}) }
+        : { ...given, calls: given.calls.filter(supported) };
     let trace: TraceValues;
     try {
-      trace = await runScenario(impl, scenario, [...new Set(involved.flatMap(claimPaths))]);
+      trace = await runScenario(impl, scenario, [...new Set(runnable.flatMap(claimPaths))]);
     } catch (e) {
       // An adapter's evidence arrives bounded already; this bound is for in-process implementations.
       const message = truncate(String((e as Error)?.message ?? e), 4 * EVIDENCE_LIMIT);
-      scenarioErrors.push({ fixture: f.id, message, claims: involved.length });
+      scenarioErrors.push({ fixture: f.id, message, claims: runnable.length });
       const first = message.split('\n')[0];
       const line =
         first.length > SCENARIO_ERROR_LINE ? `${first.slice(0, SCENARIO_ERROR_LINE)}… (the whole message once, with the scenario)` : first;
-      for (const c of involved) results[claimId(f, c)] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
+      for (const c of runnable) results[claimId(f, c)] = { status: 'error', message: `scenario error: ${line}`, operands: [] };
       continue;
     }
     const golden = goldenOf(f.id);
-    const inputs = callInputs(scenario);
-    for (const c of involved) {
-      const untraced = untracedName(traced, c, inputs);
-      results[claimId(f, c)] = untraced
-        ? { status: 'skip', message: `does not trace '${untraced}'`, operands: [] }
-        : judge(c, trace, golden, toleranceFor(claimId(f, c), c, name, o));
-    }
+    for (const c of runnable) results[claimId(f, c)] = judge(c, trace, golden, toleranceFor(claimId(f, c), c, name, o));
   }
   return {
     info: { name, version: impl.version, language: impl.language, capabilities: impl.capabilities },

@@ -60,19 +60,27 @@ export function callInputs(s: Scenario): Record<string, string[]> {
   );
 }
 
-/** Runs a scenario; `paths` (when given) are the trace paths the caller will read, passed on as a hint. */
+/**
+ * Runs a scenario; `paths` (when given) are the trace paths the caller will read, passed on as a hint. Each request
+ * is told only the paths of its own scenario: the model request its own paths and the inputs of its `then:` calls,
+ * the request of the `then:` calls their outputs.
+ */
 export async function runScenario(impl: Implementation, s: Scenario, paths?: string[]): Promise<TraceValues> {
   if (s.kind !== 'model') return impl.run(s, paths ? { paths } : undefined);
   const { then, ...model } = materialize(s);
+  const thenIds = new Set((then ?? []).map((c) => c.id));
+  const ofThen = (p: string) => thenIds.has(p.split('/')[0]);
   const froms = (then ?? []).flatMap((c) =>
     Object.values(c.args)
       .filter(isRef)
       .map((r) => r.from),
   );
-  const trace = await impl.run(model, paths ? { paths: [...new Set([...paths, ...froms])] } : undefined);
+  const modelPaths = paths && [...new Set([...paths.filter((p) => !ofThen(p)), ...froms])];
+  const trace = await impl.run(model, modelPaths ? { paths: modelPaths } : undefined);
   const calls = resolveCalls(then ?? [], trace);
   if (!calls.length) return trace;
-  const more = await impl.run({ kind: 'ops', calls }, paths ? { paths } : undefined);
+  const sent = new Set(calls.map((c) => c.id));
+  const more = await impl.run({ kind: 'ops', calls }, paths ? { paths: paths.filter((p) => sent.has(p.split('/')[0])) } : undefined);
   return { ...trace, ...more };
 }
 

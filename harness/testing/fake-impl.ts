@@ -16,7 +16,9 @@
 // `stdin-script` (reads, never answers), `exit-after-answer` (exits 0 after each run answer), `deaf` (ignores
 // shutdown and end of input).
 // Flags: `--base64` (tensors as base64 float64 bytes), `--mb M`, `--pid-file F` (appends its pid to F, one
-// line per process; with `grandchild`, the grandchild's pid to F.grandchild).
+// line per process; with `grandchild`, the grandchild's pid to F.grandchild), `--ops A,B` and `--features X,Y`
+// (declares only these; `-` for none), `--requests F` (appends each run request's scenario kind, calls' ops and
+// `paths` to F, one JSON line each).
 // Run as: node --import tsx harness/testing/fake-impl.ts MODE [FLAGS]
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -61,7 +63,15 @@ async function hugeLine(id: number, bytes: number): Promise<void> {
   process.stdout.write('"]}}}\n');
 }
 
-const caps = () => ({ ops: referenceImplementation.capabilities.ops, features: referenceImplementation.capabilities.features });
+const listFlag = (name: string) => {
+  const v = flag(name);
+  return v === undefined ? undefined : v === '-' ? [] : v.split(',');
+};
+const caps = () => ({
+  ops: listFlag('--ops') ?? referenceImplementation.capabilities.ops,
+  features: listFlag('--features') ?? referenceImplementation.capabilities.features,
+});
+const requestsFile = flag('--requests');
 function hello(id: number): unknown {
   const implementation = {
     name: `fake-${mode}`,
@@ -103,6 +113,13 @@ rl.on('line', async (line) => {
     return send(hello(req.id));
   }
   if (req.type === 'shutdown') return mode === 'deaf' ? undefined : process.exit(0);
+  if (requestsFile && req.scenario) {
+    const s = req.scenario;
+    appendFileSync(
+      requestsFile,
+      `${JSON.stringify({ kind: s.kind, ops: s.kind === 'ops' ? s.calls.map((c) => c.op) : [], paths: req.paths })}\n`,
+    );
+  }
   if (late) {
     process.stdout.write(late);
     late = null;

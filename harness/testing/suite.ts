@@ -55,6 +55,45 @@ claims:
 `,
 };
 
+/**
+ * Fixtures for per-claim skipping: an ops scenario of three ops with a relation across two of them, and a model
+ * scenario with `then:` calls of two ops reading its trace.
+ */
+export const MIXED_FIXTURES: Record<string, string> = {
+  'd-mixed.yaml': `id: d-mixed
+title: three ops in one scenario
+document: false
+tags: [ops]
+scenario:
+  kind: ops
+  calls:
+    - { id: p, op: matmul, args: { A: [[1, 2], [3, 4]], B: [[0.5, 0.5], [0.5, 0.25]] } }
+    - { id: s, op: softmax, args: { x: [1, 2, 3] } }
+    - { id: d, op: dot, args: { a: [1, 2], b: [3, 4] } }
+claims:
+  - { id: product, kind: derived, derived_from: test, quote: "C = A B", path: p/C, verdict: derived }
+  - { id: probs, kind: derived, derived_from: test, quote: "softmax", path: s/y, verdict: derived }
+  - { id: dot, kind: derived, derived_from: test, quote: "a · b", path: d/value, verdict: derived }
+  - { id: both, kind: relation, relation: increased, quote: "a · b exceeds C[0][0]", of: [{ path: p/C, at: [0, 0] }, { path: d/value }], verdict: ok }
+  - { id: arithmetic, kind: value, quote: "2 + 2 = 4", expr: "2 + 2", printed: "4", verdict: ok }
+`,
+  'e-then.yaml': `id: e-then
+title: a forward pass, then a softmax and an outer product of its trace
+document: false
+tags: [model]
+scenario:
+${BOOK_MODEL}
+  steps: [{ id: f, do: forward }]
+  then:
+    - { id: sm, op: softmax, args: { x: { from: f/0/logits } } }
+    - { id: o, op: outer, args: { a: { from: f/0/probs }, b: [1, 2] } }
+claims:
+  - { id: probs, kind: derived, derived_from: test, quote: probabilities, path: f/0/probs, verdict: derived }
+  - { id: softmax, kind: derived, derived_from: test, quote: "softmax of the logits", path: sm/y, verdict: derived }
+  - { id: outer, kind: derived, derived_from: test, quote: "probabilities times [1, 2]", path: o/C, verdict: derived }
+`,
+};
+
 export interface TestSuite extends Suite {
   dir: string;
 }

@@ -39,16 +39,68 @@ function matrix() {
 function options(select, values) {
   for (const v of values) select.append(el('option', { value: v }, v));
 }
+// The skipped claims of each implementation, grouped by the capability they miss; a row filters the claims.
+function skips() {
+  const slot = document.getElementById('skips-slot');
+  const skipping = impls.filter((i) => report.summary[i].skips?.total);
+  if (!skipping.length) return;
+  slot.append(
+    el('h2', {}, 'Skipped: what each missing capability would run'),
+    el(
+      'p',
+      { class: 'note' },
+      'unlocks: the skipped claims that need only that capability (declaring it would run them); needed by: every skipped claim that needs it. ' +
+        'A claim needing several missing capabilities is counted in the "needed by" of each and in no "unlocks".',
+    ),
+  );
+  for (const i of skipping) {
+    const s = report.summary[i].skips;
+    const t = el('table', { class: 'skips', 'data-impl': i });
+    t.append(
+      el(
+        'caption',
+        {},
+        i + ': ' + s.total + ' skipped, ' + (s.total - s.several) + ' needing one capability, ' + s.several + ' needing several',
+      ),
+      el(
+        'tr',
+        {},
+        el('th', { class: 'nosort' }, 'missing'),
+        el('th', { class: 'nosort' }, 'unlocks'),
+        el('th', { class: 'nosort' }, 'needed by'),
+      ),
+    );
+    for (const x of s.by_missing) {
+      const row = el(
+        'tr',
+        { 'data-missing': x.missing },
+        el('td', {}, el('code', {}, x.missing)),
+        el('td', {}, '+' + x.unlocks),
+        el('td', {}, x.needed_by),
+      );
+      row.addEventListener('click', () => {
+        missingSel.value = x.missing;
+        implSel.value = i;
+        render();
+      });
+      t.append(row);
+    }
+    slot.append(t);
+  }
+}
 const statusSel = document.getElementById('f-status'),
   sectionSel = document.getElementById('f-section'),
   implSel = document.getElementById('f-impl'),
   verdictSel = document.getElementById('f-verdict'),
+  missingSel = document.getElementById('f-missing'),
   text = document.getElementById('f-text');
 options(statusSel, ['pass', 'fail', 'error', 'skip', 'not-applicable']);
 options(sectionSel, [...new Set(report.claims.map((c) => c.section ?? 'synthetic'))].sort());
 options(implSel, impls);
 options(verdictSel, ['ok', 'rounding', 'erratum', 'unverifiable', 'derived']);
+options(missingSel, [...new Set(report.claims.flatMap((c) => Object.values(c.results).flatMap((r) => r.missing ?? [])))].sort());
 document.getElementById('matrix-slot').append(matrix());
+skips();
 function notices() {
   const slot = document.getElementById('notices');
   if (!report.complete)
@@ -116,6 +168,7 @@ function render() {
     se = sectionSel.value,
     im = implSel.value,
     ve = verdictSel.value,
+    mi = missingSel.value,
     q = text.value.toLowerCase();
   const shown = report.claims.filter((c) => {
     const rs = im ? [c.results[im]].filter(Boolean) : Object.values(c.results);
@@ -123,6 +176,7 @@ function render() {
     if (im && !c.results[im]) return false;
     if (se && (c.section ?? 'synthetic') !== se) return false;
     if (ve && (c.audit?.verdict ?? '') !== ve) return false;
+    if (mi && !rs.some((r) => (r.missing ?? []).includes(mi))) return false;
     return !q || (c.id + ' ' + c.quote).toLowerCase().includes(q);
   });
   const key = (c) =>
@@ -162,6 +216,6 @@ head.replaceChildren(
   }),
   el('th', { class: 'nosort' }, ''),
 );
-for (const c of [statusSel, sectionSel, implSel, verdictSel]) c.addEventListener('change', render);
+for (const c of [statusSel, sectionSel, implSel, verdictSel, missingSel]) c.addEventListener('change', render);
 text.addEventListener('input', render);
 render();

@@ -1,0 +1,101 @@
+// What each claim needs of an implementation, computed once per fixture: the single ops whose calls it reads,
+// the model features of its scenario (when it reads the model's trace, directly or through a `then:` call's
+// inputs), and the trace names it reads. Skipping is decided from these, claim by claim: a claim is run and
+// judged when the implementation has everything it needs, whatever else its fixture holds.
+import { claimPaths } from '../fixtures/claim-kinds.js';
+import type { OpName, Scenario } from '../fixtures/scenario.js';
+import type { Claim, Fixture } from '../fixtures/types.js';
+import { requiredFeatures, type Capabilities, type Feature } from './implementation.js';
+import { callInputs, scenarioKind } from './scenario-run.js';
+
+export interface Requirements {
+  /** The single ops of the calls whose outputs it reads (an ops scenario's calls, a model's `then:` calls). */
+  ops: OpName[];
+  /** The model features of its scenario, when it reads a model's trace (empty for an ops scenario). */
+  features: Feature[];
+  /** The trace names it reads (the last part of each path), with those a `then:` call it reads takes as input. */
+  trace: string[];
+}
+
+/** What an implementation lacks of a claim's requirements; a claim lacking nothing is run. */
+export interface Missing {
+  ops: OpName[];
+  features: Feature[];
+  trace: string[];
+}
+
+const nameOf = (path: string) => path.split('/').at(-1)!;
+const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+
+/**
+ * A claim's requirements, or null when it involves no implementation (exact arithmetic only, a measurement, a
+ * scenario no implementation computes).
+ */
+function requirementsOf(f: Fixture, c: Claim, features: Feature[]): Requirements | null {
+  const paths = claimPaths(c);
+  if (!paths.length || !scenarioKind(f.scenario).judged) return null;
+  const s = f.scenario as Scenario;
+  const calls = new Map((s.kind === 'ops' ? s.calls : (s.then ?? [])).map((call) => [call.id, call]));
+  const inputs = callInputs(s);
+  const ops: OpName[] = [];
+  const trace: string[] = [];
+  let model = false;
+  for (const p of paths) {
+    const call = calls.get(p.split('/')[0]);
+    trace.push(nameOf(p));
+    if (call) ops.push(call.op);
+    // a model's own path, or a `then:` call reading the model's trace: the model must run
+    if (s.kind === 'model') model = true;
+    if (call && s.kind === 'model') trace.push(...(inputs[call.id] ?? []).map(nameOf));
+  }
+  return { ops: unique(ops), features: model ? features : [], trace: unique(trace) };
+}
+
+const cache = new WeakMap<Fixture, Map<string, Requirements | null>>();
+
+/** Every claim's requirements in a fixture, by claim id (its own id, not `<fixture>/<claim>`); computed once. */
+export function fixtureRequirements(f: Fixture): Map<string, Requirements | null> {
+  let reqs = cache.get(f);
+  if (!reqs) {
+    const features = scenarioKind(f.scenario).judged ? requiredFeatures(f.scenario as Scenario) : [];
+    reqs = new Map(f.claims.map((c) => [c.id, requirementsOf(f, c, features)]));
+    cache.set(f, reqs);
+  }
+  return reqs;
+}
+
+/** One claim's requirements (null: no implementation involved). */
+export const claimRequirements = (f: Fixture, c: Claim): Requirements | null => fixtureRequirements(f).get(c.id) ?? null;
+
+/**
+ * What `caps` lacks of `req`; `traced` matches the trace names the implementation declares it produces (null:
+ * every name).
+ */
+export function missingOf(
+  caps: Pick<Capabilities, 'ops' | 'features'>,
+  req: Requirements,
+  traced: ((name: string) => boolean) | null,
+): Missing {
+  return {
+    ops: req.ops.filter((op) => !caps.ops.includes(op)),
+    features: req.features.filter((x) => !caps.features.includes(x)),
+    trace: traced ? req.trace.filter((name) => !traced(name)) : [],
+  };
+}
+
+/** The capabilities missing, one word each (`op softmax`, `feature backward`, `trace probs`); empty: none. */
+export const missingList = (m: Missing): string[] => [
+  ...m.ops.map((x) => `op ${x}`),
+  ...m.features.map((x) => `feature ${x}`),
+  ...m.trace.map((x) => `trace ${x}`),
+];
+
+/** The skip message naming what is missing: "op not supported: softmax; features not supported: backward, adam". */
+export function skipMessage(m: Missing): string {
+  const parts: string[] = [];
+  const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+  if (m.ops.length) parts.push(`${plural(m.ops.length, 'op', 'ops')} not supported: ${m.ops.join(', ')}`);
+  if (m.features.length) parts.push(`${plural(m.features.length, 'feature', 'features')} not supported: ${m.features.join(', ')}`);
+  if (m.trace.length) parts.push(`does not trace ${m.trace.map((x) => `'${x}'`).join(', ')}`);
+  return parts.join('; ');
+}
