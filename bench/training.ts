@@ -164,9 +164,8 @@ export function runTrainingBench(o: TrainingBenchOptions = TRAINING_BENCH_DEFAUL
   console.log(formatTrainingTable(rows));
   for (const r of rows) {
     const verdict = r.ratio >= 2 ? 'meets' : 'MISSES';
-    console.log(
-      `batch ${r.batch}: reference ${r.ratio.toFixed(2)}× TF.js-CPU (${verdict} the 2× target; ${r.reference.steps} / ${r.tfjs.steps} timed steps)`,
-    );
+    const steps = `${r.reference.steps} / ${r.tfjs.steps} timed steps`;
+    console.log(`batch ${r.batch}: reference ${r.ratio.toFixed(2)}× TF.js-CPU (${verdict} the 2× target; ${steps})`);
   }
   return rows;
 }

@@ -62,29 +62,33 @@ describe('feed-forward network', () => {
     );
   });
 
-  it("gives dL/dact and dL/dhidden among the gradients of its activations, works without dX, and the 2→2→1 network of Stage 10's exercise 1 has nout 1", () => {
-    const X = Float64Array.of(0.5, -1);
-    const w = {
-      W_1: Float64Array.of(1, -2, 0.5, 1),
-      b_1: Float64Array.of(0.1, 0.2),
-      W_2: Float64Array.of(0.3, -0.4),
-      b_2: Float64Array.of(0.05),
-    };
-    const s = { rows: 1, nin: 2, hidden: 2, nout: 1 };
-    const a = run(X, w, s);
-    expect(a.out.length).toBe(1);
-    const da = allocFFNActivations(s);
-    da.out[0] = 2;
-    const g = { x: null, w: zeroGrads(w), a: da };
-    ffnBackward(g, { x: X, w, a }, s);
-    expect(Array.from(da.act)).toEqual([2 * 0.3, 2 * -0.4]);
-    expect(Array.from(da.hidden)).toEqual(Array.from(a.hidden, (h, j) => (h > 0 ? da.act[j] : 0)));
-    expect(Array.from(g.w.b_2!)).toEqual([2]);
-    expect(Array.from(g.w.b_1!)).toEqual(Array.from(da.hidden));
-    const noBias = { ...w, b_1: null, b_2: null };
-    const a2 = run(X, noBias, s);
-    expect(a2.out[0]).toBeCloseTo(a.out[0] - 0.05 - (a.act[0] - a2.act[0]) * 0.3 - (a.act[1] - a2.act[1]) * -0.4, 15);
-  });
+  it(
+    'gives dL/dact and dL/dhidden among the gradients of its activations, works without dX, ' +
+      "and the 2→2→1 network of Stage 10's exercise 1 has nout 1",
+    () => {
+      const X = Float64Array.of(0.5, -1);
+      const w = {
+        W_1: Float64Array.of(1, -2, 0.5, 1),
+        b_1: Float64Array.of(0.1, 0.2),
+        W_2: Float64Array.of(0.3, -0.4),
+        b_2: Float64Array.of(0.05),
+      };
+      const s = { rows: 1, nin: 2, hidden: 2, nout: 1 };
+      const a = run(X, w, s);
+      expect(a.out.length).toBe(1);
+      const da = allocFFNActivations(s);
+      da.out[0] = 2;
+      const g = { x: null, w: zeroGrads(w), a: da };
+      ffnBackward(g, { x: X, w, a }, s);
+      expect(Array.from(da.act)).toEqual([2 * 0.3, 2 * -0.4]);
+      expect(Array.from(da.hidden)).toEqual(Array.from(a.hidden, (h, j) => (h > 0 ? da.act[j] : 0)));
+      expect(Array.from(g.w.b_2!)).toEqual([2]);
+      expect(Array.from(g.w.b_1!)).toEqual(Array.from(da.hidden));
+      const noBias = { ...w, b_1: null, b_2: null };
+      const a2 = run(X, noBias, s);
+      expect(a2.out[0]).toBeCloseTo(a.out[0] - 0.05 - (a.act[0] - a2.act[0]) * 0.3 - (a.act[1] - a2.act[1]) * -0.4, 15);
+    },
+  );
 });
 
 describe('the FFN on an MSE loss (op mlp_mse)', () => {

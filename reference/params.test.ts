@@ -4,15 +4,19 @@ import { cloneParams, countParams, initParams, paramSpecs, sizeOf, zerosLike } f
 import { mulberry32, normal } from './prng.js';
 
 describe('parameters', () => {
-  it('counts what the Stage 10 model allocates: embeddings, 2 × (W_Q,W_K,W_V,W_O + FFN with biases + 2 layer norms), output weights and bias', () => {
-    const V = 20,
-      d = 64,
-      ff = 256,
-      L = 2;
-    const perBlock = 4 * d * d + (d * ff + ff + ff * d + d) + 2 * (2 * d);
-    expect(countParams(STAGE10_CONFIG)).toBe(V * d + L * perBlock + (d * V + V));
-    expect(countParams(STAGE10_CONFIG)).toBe(102036);
-  });
+  it(
+    'counts what the Stage 10 model allocates: embeddings, 2 × (W_Q,W_K,W_V,W_O + FFN with biases + 2 layer norms), ' +
+      'output weights and bias',
+    () => {
+      const V = 20,
+        d = 64,
+        ff = 256,
+        L = 2;
+      const perBlock = 4 * d * d + (d * ff + ff + ff * d + d) + 2 * (2 * d);
+      expect(countParams(STAGE10_CONFIG)).toBe(V * d + L * perBlock + (d * V + V));
+      expect(countParams(STAGE10_CONFIG)).toBe(102036);
+    },
+  );
 
   it("drops the parts a config switches off (the book's 2×2 model: E, W_Q, W_K, W_V, and a 2×4 W_O)", () => {
     const book = BOOK_2X2;

@@ -9,7 +9,10 @@ import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
 import type { LinearShape } from './linear.js';
 import type { LayerTensors } from './tensor.js';
 
-/** The weights of one self-attention layer, each [d x d]; W_O is null where the model has no output projection (the book's 2×2 examples). */
+/**
+ * The weights of one self-attention layer, each [d x d]; W_O is null where the model has no output projection
+ * (the book's 2×2 examples).
+ */
 export interface SelfAttentionWeights {
   W_Q: Float64Array;
   W_K: Float64Array;

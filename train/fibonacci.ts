@@ -266,7 +266,8 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
   const heldSubset = held.slice(0, RECIPE.data.heldOutCurveSubset);
   const { batch, clip } = RECIPE.training;
   log(
-    `fibonacci: 1 GPT block (d_model ${c.dModel}, ${c.heads} heads, d_ff ${c.dFF}), ${countParams(c)} parameters; ${o.steps} steps of ${batch} sequences, seed ${o.seed}`,
+    `fibonacci: 1 GPT block (d_model ${c.dModel}, ${c.heads} heads, d_ff ${c.dFF}), ${countParams(c)} parameters; ` +
+      `${o.steps} steps of ${batch} sequences, seed ${o.seed}`,
   );
 
   const losses: number[] = [];
@@ -292,9 +293,8 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
       accN = 0;
     }
     if (step % logEvery === 0 || step === o.steps) {
-      log(
-        `step ${step}/${o.steps}  batch loss ${r.loss.toExponential(3)}  lr ${spec.lr.toExponential(2)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
+      const elapsed = ((performance.now() - t0) / 1000).toFixed(1);
+      log(`step ${step}/${o.steps}  batch loss ${r.loss.toExponential(3)}  lr ${spec.lr.toExponential(2)}  ${elapsed} s`);
     }
     // Let the event loop breathe (a progress bar, a signal) every few hundred steps.
     if (step % 500 === 0) await new Promise((res) => setImmediate(res));
@@ -327,12 +327,14 @@ export async function runFibonacci(o: FibonacciOptions): Promise<FibonacciResult
     elapsedMs,
   };
   const a = heldOut.attention;
+  const b = heldOut.baselines;
   log(
     `held-out RMSE ${heldOut.rmse.toExponential(3)} (${pct(heldOut.relativeRmse)} of the target RMS ${heldOut.targetRms.toFixed(3)}); ` +
-      `baselines: persistence ${pct(heldOut.baselines.persistence.relativeRmse)}, golden ratio ${pct(heldOut.baselines.goldenRatio.relativeRmse)}`,
+      `baselines: persistence ${pct(b.persistence.relativeRmse)}, golden ratio ${pct(b.goldenRatio.relativeRmse)}`,
   );
   log(
-    `attention of the last position on the last two: ${pct(a.massLastTwo)} (uniform would give ${pct(a.uniformMassLastTwo)}); per head ${a.massLastTwoPerHead.map(pct).join(', ')}`,
+    `attention of the last position on the last two: ${pct(a.massLastTwo)} (uniform would give ${pct(a.uniformMassLastTwo)}); ` +
+      `per head ${a.massLastTwoPerHead.map(pct).join(', ')}`,
   );
   log(`1 1 2 3 5 8 13 21 -> ${classic.prediction.toFixed(3)} (target 34); ${(elapsedMs / 1000).toFixed(1)} s`);
   if (o.outDir) writeOutputs(o.outDir, result, o.command ?? commandLine());
@@ -418,10 +420,10 @@ function readme(r: FibonacciResult, command: string): string {
     .map(([T, v]) => `| ${T} | ${v.n} | ${e(v.rmse)} | ${e(v.goldenRatioRmse)} |`)
     .join('\n');
   const offsets = a.byOffset
-    .map(
-      (v, k) =>
-        `| ${k} (x[T-${k + 1}]) | ${a.byOffsetPerHead.map((row) => row[k].toFixed(3)).join(' | ')} | ${v.toFixed(3)} | ${a.uniformByOffset[k].toFixed(3)} |`,
-    )
+    .map((v, k) => {
+      const perHead = a.byOffsetPerHead.map((row) => row[k].toFixed(3)).join(' | ');
+      return `| ${k} (x[T-${k + 1}]) | ${perHead} | ${v.toFixed(3)} | ${a.uniformByOffset[k].toFixed(3)} |`;
+    })
     .join('\n');
   const heads = a.massLastTwoPerHead.map((_, i) => `head ${i}`);
   const first = r.losses.slice(0, 20);

@@ -201,7 +201,8 @@ async function trainSeed(o: OpsTrainOptions, seed: number): Promise<Omit<OpsTrai
     const record = (e: EpochRecord) => {
       epochs.push(e);
       log(
-        `epoch ${String(e.epoch).padStart(3)}  train loss ${e.trainLoss.toFixed(4)} acc ${(100 * e.trainAccuracy).toFixed(2)}%  validation loss ${e.validationLoss.toFixed(4)} acc ${(100 * e.validationAccuracy).toFixed(2)}%  (${(e.elapsedMs / 1000).toFixed(1)} s)`,
+        `epoch ${String(e.epoch).padStart(3)}  train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAccuracy)}  ` +
+          `validation loss ${e.validationLoss.toFixed(4)} acc ${pct(e.validationAccuracy)}  (${(e.elapsedMs / 1000).toFixed(1)} s)`,
       );
       if (!reached99 && e.validationAccuracy >= 0.99) reached99 = { epoch: e.epoch, elapsedMs: e.elapsedMs };
     };
@@ -278,18 +279,33 @@ export function renderOpsReadme(r: OpsTrainResult): string {
   if (!rows.some((e) => e.epoch === r.final.epoch)) rows.push(r.final);
   const recipe = r.recipe as { command: string | null; threads: number; split: { train: number; validation: number } };
   const runs = r.runs.length > 1 ? `${r.runs.length} runs, seeds ${r.seeds.join(', ')}; ` : '';
+  const { split } = recipe;
+  const wall = (r.elapsedMs / 1000).toFixed(0);
+  const first99 = r.reached99
+    ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run`
+    : 'not reached';
+  const epochRow = (e: EpochRecord) =>
+    `| ${e.epoch} | ${sig3(e.trainLoss)} | ${pct(e.trainAccuracy)} | ${sig3(e.validationLoss)} | ${pct(e.validationAccuracy)} |`;
+  const profileRow = (p: GradientProfile) => {
+    const magnitudes = [p.logits, p.W_output, p.final_repr, p.block2_params, p.block1_params, p.embeddings].map(sig3);
+    return `| ${p.epoch} | ${magnitudes.join(' | ')} | ${p.reluZeroFraction.map(pct).join(', ')} |`;
+  };
+  const spread = r.runs.length > 1 ? renderSpread(r) : '';
+  const plots =
+    `Plots (seed ${r.seed}): \`ops-loss.svg\`, \`ops-accuracy.svg\`, \`ops-attention.svg\` ` +
+    `(block 2's attention on ${r.attentionExample.text}, mean of the heads).`;
   return `# The operations task (Stage 10)
 
-Produced by \`${recipe.command ?? 'trainOps(...)'}\` (${runs}Node ${process.version}, ${recipe.threads} thread(s), ${(r.elapsedMs / 1000).toFixed(0)} s wall).
+Produced by \`${recipe.command ?? 'trainOps(...)'}\` (${runs}Node ${process.version}, ${recipe.threads} thread(s), ${wall} s wall).
 The recipe is in \`spec/ops-task.md\` and in \`ops.json\` (\`recipe\`); every figure below is measured by that command.
-${recipe.split.train} training and ${recipe.split.validation} validation sequences; the Stage 10 model (102,036 parameters), Adam 0.001, batches of 32.
+${split.train} training and ${split.validation} validation sequences; the Stage 10 model (102,036 parameters), Adam 0.001, batches of 32.
 
-**Seed ${r.seed}** (the plots' run). **99% validation accuracy**: ${r.reached99 ? `first reached after epoch ${r.reached99.epoch}, ${(r.reached99.elapsedMs / 1000).toFixed(0)} s into the run` : 'not reached'}.
+**Seed ${r.seed}** (the plots' run). **99% validation accuracy**: ${first99}.
 Final (epoch ${r.final.epoch}): validation accuracy ${pct(r.final.validationAccuracy)}, loss ${sig3(r.final.validationLoss)}.
 
 | epoch | train loss | train accuracy | validation loss | validation accuracy |
 | --- | --- | --- | --- | --- |
-${rows.map((e) => `| ${e.epoch} | ${sig3(e.trainLoss)} | ${pct(e.trainAccuracy)} | ${sig3(e.validationLoss)} | ${pct(e.validationAccuracy)} |`).join('\n')}
+${rows.map(epochRow).join('\n')}
 
 Epoch 0 is the initialisation (its "train" figures are an evaluation); later train figures are those of the
 batches as they were seen during the epoch. The document's figures (epoch 10: 1.85, 50: 0.45, 100: 0.12, 200:
@@ -299,9 +315,9 @@ batches as they were seen during the epoch. The document's figures (epoch 10: 1.
 
 | epoch | ∂logits | ∂W_output | ∂final_repr | ∂Block2 params | ∂Block1 params | ∂embeddings | ReLU zeroes (block 1, 2) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${r.profiles.map((p) => `| ${p.epoch} | ${sig3(p.logits)} | ${sig3(p.W_output)} | ${sig3(p.final_repr)} | ${sig3(p.block2_params)} | ${sig3(p.block1_params)} | ${sig3(p.embeddings)} | ${p.reluZeroFraction.map(pct).join(', ')} |`).join('\n')}
+${r.profiles.map(profileRow).join('\n')}
 
-${r.runs.length > 1 ? renderSpread(r) : ''}Plots (seed ${r.seed}): \`ops-loss.svg\`, \`ops-accuracy.svg\`, \`ops-attention.svg\` (block 2's attention on ${r.attentionExample.text}, mean of the heads).
+${spread}${plots}
 `;
 }
 
@@ -328,7 +344,10 @@ function renderSpread(r: OpsTrainResult): string {
       rows.push([`epoch 10 mean \\|∂${k}\\|`, show(at(range, 'profiles', profileAt10, k))]);
     rows.push(['epoch 10 ReLU zeroes (block 1; block 2)', show(at(range, 'profiles', profileAt10, 'reluZeroFraction'), pct)]);
   }
-  return `**Over seeds ${r.seeds.join(', ')}** (min – max over the ${r.runs.length} runs; each seed draws its own split, initial weights and batch order; these ranges are what the fixtures report):
+  const heading =
+    `**Over seeds ${r.seeds.join(', ')}** (min – max over the ${r.runs.length} runs; ` +
+    'each seed draws its own split, initial weights and batch order; these ranges are what the fixtures report):';
+  return `${heading}
 
 | figure | range |
 | --- | --- |

@@ -103,7 +103,8 @@ function checkSize(name: string, v: number | undefined, fallback: number, min: n
 function svgOpen(width: number, height: number, title: string): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${fmt(width)}" height="${fmt(height)}" viewBox="0 0 ${fmt(width)} ${fmt(height)}" ${FONT} font-size="12">\n` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${fmt(width)}" height="${fmt(height)}" ` +
+    `viewBox="0 0 ${fmt(width)} ${fmt(height)}" ${FONT} font-size="12">\n` +
     `<title>${escapeXml(title)}</title>\n` +
     `<rect x="0" y="0" width="${fmt(width)}" height="${fmt(height)}" fill="#ffffff"/>\n`
   );
@@ -231,7 +232,10 @@ export function lineChart(o: LineChartOptions): string {
   for (const t of xt.ticks) s += `<line x1="${fmt(X(t))}" y1="${fmt(m.top)}" x2="${fmt(X(t))}" y2="${fmt(m.top + ph)}"/>\n`;
   for (const t of yTicks) s += `<line x1="${fmt(m.left)}" y1="${fmt(Y(t))}" x2="${fmt(m.left + pw)}" y2="${fmt(Y(t))}"/>\n`;
   s += '</g>\n';
-  s += `<g class="axes" stroke="#333333" stroke-width="1"><line x1="${fmt(m.left)}" y1="${fmt(m.top + ph)}" x2="${fmt(m.left + pw)}" y2="${fmt(m.top + ph)}"/><line x1="${fmt(m.left)}" y1="${fmt(m.top)}" x2="${fmt(m.left)}" y2="${fmt(m.top + ph)}"/>`;
+  s +=
+    '<g class="axes" stroke="#333333" stroke-width="1">' +
+    `<line x1="${fmt(m.left)}" y1="${fmt(m.top + ph)}" x2="${fmt(m.left + pw)}" y2="${fmt(m.top + ph)}"/>` +
+    `<line x1="${fmt(m.left)}" y1="${fmt(m.top)}" x2="${fmt(m.left)}" y2="${fmt(m.top + ph)}"/>`;
   for (const t of xt.ticks) s += `<line x1="${fmt(X(t))}" y1="${fmt(m.top + ph)}" x2="${fmt(X(t))}" y2="${fmt(m.top + ph + 5)}"/>`;
   for (const t of yTicks) s += `<line x1="${fmt(m.left - 5)}" y1="${fmt(Y(t))}" x2="${fmt(m.left)}" y2="${fmt(Y(t))}"/>`;
   s += '</g>\n<g class="tick-labels" fill="#333333">\n';
@@ -249,7 +253,9 @@ export function lineChart(o: LineChartOptions): string {
     ) + '\n';
 
   // series, clipped to the plot area
-  s += `<defs><clipPath id="plot-area"><rect x="${fmt(m.left)}" y="${fmt(m.top)}" width="${fmt(pw)}" height="${fmt(ph)}"/></clipPath></defs>\n`;
+  s +=
+    `<defs><clipPath id="plot-area"><rect x="${fmt(m.left)}" y="${fmt(m.top)}" width="${fmt(pw)}" height="${fmt(ph)}"/>` +
+    '</clipPath></defs>\n';
   s += '<g class="series" clip-path="url(#plot-area)" fill="none" stroke-width="1.6" stroke-linejoin="round">\n';
   o.series.forEach((ser, si) => {
     const color = PALETTE[si % PALETTE.length];
@@ -271,7 +277,8 @@ export function lineChart(o: LineChartOptions): string {
     const color = PALETTE[si % PALETTE.length];
     const dash = DASHES[Math.floor(si / PALETTE.length) % DASHES.length];
     const empty = runs[si].length === 0;
-    s += `<line x1="${fmt(lx)}" y1="${fmt(y)}" x2="${fmt(lx + 22)}" y2="${fmt(y)}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
+    const dashed = dash ? ` stroke-dasharray="${dash}"` : '';
+    s += `<line x1="${fmt(lx)}" y1="${fmt(y)}" x2="${fmt(lx + 22)}" y2="${fmt(y)}" stroke="${color}" stroke-width="2"${dashed}/>`;
     s +=
       textEl(lx + 28, y + 4, ser.name + (empty ? ' (no data)' : ''), 'fill="#222222"', Math.max(8, Math.floor((legendW - 34) / 6.5))) +
       '\n';
@@ -305,7 +312,9 @@ export function cellText(v: number): string {
 export function heatmap(o: HeatmapOptions): string {
   const rows = o.rowLabels?.length ?? 0;
   const cols = o.colLabels?.length ?? 0;
-  if (rows === 0 || cols === 0) throw new Error(`heatmap "${o.title}" needs at least one row and one column label (got ${rows} × ${cols})`);
+  if (rows === 0 || cols === 0) {
+    throw new Error(`heatmap "${o.title}" needs at least one row and one column label (got ${rows} × ${cols})`);
+  }
   if (!Array.isArray(o.values) || o.values.length !== rows) {
     throw new Error(
       `heatmap "${o.title}": values has ${Array.isArray(o.values) ? o.values.length : 'no'} rows but there are ${rows} row labels`,
@@ -370,7 +379,9 @@ export function heatmap(o: HeatmapOptions): string {
   // colour bar
   const bx = width - m.right + 14;
   const bh = Math.min(160, rows * ch);
-  s += `<defs><linearGradient id="scale" x1="0" y1="1" x2="0" y2="0"><stop offset="0" stop-color="${blues(0)}"/><stop offset="1" stop-color="${blues(1)}"/></linearGradient></defs>\n`;
+  s +=
+    '<defs><linearGradient id="scale" x1="0" y1="1" x2="0" y2="0">' +
+    `<stop offset="0" stop-color="${blues(0)}"/><stop offset="1" stop-color="${blues(1)}"/></linearGradient></defs>\n`;
   s += `<g class="colour-bar"><rect x="${fmt(bx)}" y="${fmt(m.top)}" width="14" height="${fmt(bh)}" fill="url(#scale)" stroke="#999999"/>`;
   s += textEl(bx + 18, m.top + 9, formatTick(hi, Math.abs(hi - lo) / 100 || 0.01), 'font-size="10"');
   s += textEl(bx + 18, m.top + bh, formatTick(lo, Math.abs(hi - lo) / 100 || 0.01), 'font-size="10"') + '</g>\n';

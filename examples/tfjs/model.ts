@@ -25,7 +25,10 @@ function registerTfjsGradients(): void {
   if (!tf.getGradient(tf.RealDiv)) throw new Error('TF.js gradients did not register');
 }
 
-/** Selects the pure-JS CPU backend and registers the gradients (the only global state of this module; idempotent); prod mode silences the tfjs-node hint. */
+/**
+ * Selects the pure-JS CPU backend and registers the gradients (the only global state of this module; idempotent);
+ * prod mode silences the tfjs-node hint.
+ */
 export async function initTfjs(): Promise<void> {
   tf.enableProdMode();
   registerTfjsGradients();
@@ -309,7 +312,10 @@ export function batchLossTensor(c: ModelConfig, p: TfParams, exs: Example[]): tf
 export interface TfjsForward {
   /** Loss of the example (NaN without a head or a target). */
   loss: number;
-  /** Named intermediates with the reference trace's names: X, blocks.l.attn.{Q,K,V,scores,scaled,weights,context,out}, blocks.l.{res1,ln1,ffn.*,res2,ln2,out}, final_repr, logits/probs or prediction. */
+  /**
+   * Named intermediates with the reference trace's names: X, blocks.l.attn.{Q,K,V,scores,scaled,weights,context,out},
+   * blocks.l.{res1,ln1,ffn.*,res2,ln2,out}, final_repr, logits/probs or prediction.
+   */
   trace: Record<string, Float64Array>;
 }
 

@@ -50,9 +50,9 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
     out.push(`### ${i + 1}. §${e.section} — \`${e.id}\``, '');
     out.push(`- **Quote:** “${e.quote}”`);
     out.push(`- **Printed:** ${show(e.printed)}`);
-    out.push(
-      `- **Correct:** ${show(e.correct) === '—' && e.certified !== null ? show(JSON.parse(JSON.stringify(e.certified)) as Printed) : show(e.correct)}`,
-    );
+    const correct =
+      show(e.correct) === '—' && e.certified !== null ? show(JSON.parse(JSON.stringify(e.certified)) as Printed) : show(e.correct);
+    out.push(`- **Correct:** ${correct}`);
     out.push(`- **Kind of error:** ${KIND_TEXT[e.error_kind ?? ''] ?? e.error_kind ?? 'erratum'}`);
     out.push(`- **Why:** ${e.reason}`);
     if (e.suggestion) out.push(`- **Suggested correction:** ${e.suggestion}`);

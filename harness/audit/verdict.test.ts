@@ -18,12 +18,15 @@ claims:
   - { id: shape-ok, kind: shape, quote: q, path: p/C, printed: "1×1", verdict: ok }
   - { id: shape-wrong, kind: shape, quote: q, path: p/C, printed: "2×2", verdict: erratum, reason: r }
   - { id: sums, kind: relation, relation: sums-to-one, quote: q, of: [{ path: s/y, printed: ["0.090", "0.245", "0.665"] }], verdict: ok }
-  - { id: printed-breaks, kind: relation, relation: increased, quote: q, of: [{ expr: "0.2501", printed: "0.251" }, { expr: "0.2506", printed: "0.2506" }], verdict: erratum, reason: r }
+  - { id: printed-breaks, kind: relation, relation: increased, quote: q,
+      of: [{ expr: "0.2501", printed: "0.251" }, { expr: "0.2506", printed: "0.2506" }], verdict: erratum, reason: r }
   - { id: truth-breaks, kind: relation, relation: decreased, quote: q, of: [{ expr: "1" }, { expr: "2" }], verdict: erratum, reason: r }
   - { id: chain, kind: relation, relation: decreased, quote: q, of: [{ expr: "3" }, { expr: "2" }, { expr: "1" }], verdict: ok }
-  - { id: chain-broken, kind: relation, relation: decreased, quote: q, of: [{ expr: "3" }, { expr: "1" }, { expr: "2" }], verdict: erratum, reason: r }
+  - { id: chain-broken, kind: relation, relation: decreased, quote: q,
+      of: [{ expr: "3" }, { expr: "1" }, { expr: "2" }], verdict: erratum, reason: r }
   - { id: at-least, kind: relation, relation: at-least, quote: q, of: [{ path: s/y }, { expr: "0.09" }], verdict: ok }
-  - { id: close-all, kind: relation, relation: close, within: 0.5, quote: q, of: [{ path: s/y }, { expr: "0.1" }], verdict: erratum, reason: r }
+  - { id: close-all, kind: relation, relation: close, within: 0.5, quote: q,
+      of: [{ path: s/y }, { expr: "0.1" }], verdict: erratum, reason: r }
   - { id: unverifiable, kind: unverifiable, quote: q, printed: "1.85", missing: "a training run", verdict: unverifiable, reason: r }
   - { id: derived, kind: derived, quote: q, path: s/y, derived_from: test, verdict: derived }
 `;

@@ -206,9 +206,11 @@ function certifiedOf({ c, golden, where }: AuditContext): Tensor {
 function auditUnverifiable({ c, golden, where, base }: AuditContext): ClaimAudit {
   const measured = c.path ? expectedTensor(c, golden) : null;
   if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
-  const shown = measured
-    ? `; measured by the reference: ${measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`}`
-    : '';
+  let shown = '';
+  if (measured) {
+    const values = measured.data.length === 1 ? show(measured.data[0]) : `[${Array.from(measured.data).map(show).join(', ')}]`;
+    shown = `; measured by the reference: ${values}`;
+  }
   return {
     ...base,
     certified: measured ? toNested(measured) : null,
@@ -325,11 +327,17 @@ function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
           .map((e) => {
             const at = e.index.length ? `[${e.index.join(',')}] ` : '';
             if (e.verdict === 'rounding')
-              return `${at}${e.printed} is ${show(e.certified)} (${e.correct}); the worksheet's ${e.worksheet} over its rounded operands gives [${e.interval}]`;
+              return (
+                `${at}${e.printed} is ${show(e.certified)} (${e.correct}); ` +
+                `the worksheet's ${e.worksheet} over its rounded operands gives [${e.interval}]`
+              );
             if (e.error_kind === 'arithmetic')
               return `${at}${e.worksheet} gives [${e.interval}], not ${e.printed}; the true value is ${show(e.certified)}`;
             if (e.error_kind === 'wrong-operand')
-              return `${at}${e.printed} follows from ${e.worksheet} but the true value is ${show(e.certified)}: a wrong operand or formula, or an error carried from an earlier line`;
+              return (
+                `${at}${e.printed} follows from ${e.worksheet} but the true value is ${show(e.certified)}: ` +
+                'a wrong operand or formula, or an error carried from an earlier line'
+              );
             return `${at}printed ${e.printed}, true value ${show(e.certified)} (${e.correct})`;
           })
           .join('; ');

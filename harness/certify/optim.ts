@@ -56,7 +56,10 @@ export interface AdamOptions {
   hyper: AdamHyper;
 }
 
-/** t ← t + 1;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  W ← W − lr·(m/(1−β₁ᵗ)) / (sqrt(v/(1−β₂ᵗ)) + ε) */
+/**
+ * t ← t + 1;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+ * W ← W − lr·(m/(1−β₁ᵗ)) / (sqrt(v/(1−β₂ᵗ)) + ε)
+ */
 export function adamStep(params: Params, grads: Params, names: readonly string[], o: AdamOptions): void {
   const { state, hyper: h } = o;
   state.step += 1;

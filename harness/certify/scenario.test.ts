@@ -35,8 +35,11 @@ describe('the decimal certifier against the float64 reference', () => {
     expect(d.failures.filter((f) => !f.startsWith('cd/gradient'))).toEqual([]);
     const fmt = (x: Agreement) =>
       `max rel ${x.maxRel.toExponential(2)}, max normwise ${x.maxNormwise.toExponential(2)}, ${x.byTensorScale} by tensor scale`;
+    const beyond = d.failures.length ? `; beyond tolerance: ${d.failures.join('; ')}` : '';
     summary.push(
-      `${name}: ${Object.keys(ref).length} paths, ${a.compared} values\n  binary inputs:  ${fmt(a)}\n  decimal inputs: ${fmt(d)}${d.failures.length ? `; beyond tolerance: ${d.failures.join('; ')}` : ''}`,
+      `${name}: ${Object.keys(ref).length} paths, ${a.compared} values\n` +
+        `  binary inputs:  ${fmt(a)}\n` +
+        `  decimal inputs: ${fmt(d)}${beyond}`,
     );
   });
 

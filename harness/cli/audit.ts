@@ -24,9 +24,9 @@ export function auditCommand(o: { json?: boolean; write?: boolean; files?: strin
   }
   for (const a of audits) {
     const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
-    console.log(
-      `${a.id}\t${a.verdict}${a.error_kind ? ` [${a.error_kind}]` : ''}${flag}\n    ${a.reason}${a.suggestion ? `\n    suggested: ${a.suggestion}` : ''}`,
-    );
+    const kind = a.error_kind ? ` [${a.error_kind}]` : '';
+    const suggested = a.suggestion ? `\n    suggested: ${a.suggestion}` : '';
+    console.log(`${a.id}\t${a.verdict}${kind}${flag}\n    ${a.reason}${suggested}`);
   }
   const counts = audits.reduce<Record<string, number>>((m, a) => ((m[a.verdict] = (m[a.verdict] ?? 0) + 1), m), {});
   const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;

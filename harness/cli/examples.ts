@@ -9,7 +9,10 @@ import { batchGradients, createOptimizer, trainStep } from '../../reference/trai
 
 export { BOOK_2X2 };
 
-/** A = [1,0], B = [0,1], C = [1,1], D = [0,0]; W_Q = W_K = W_V = 0.1·I; the "simplified 2×2 W_O" read as the 2×4 [[0.1,0,0,0],[0,0,0.1,0]]. */
+/**
+ * A = [1,0], B = [0,1], C = [1,1], D = [0,0]; W_Q = W_K = W_V = 0.1·I; the "simplified 2×2 W_O" read as the 2×4
+ * [[0.1,0,0,0],[0,0,0.1,0]].
+ */
 export function bookWeights(): Params {
   return {
     'embedding.E': Float64Array.of(1, 0, 0, 1, 1, 1, 0, 0),

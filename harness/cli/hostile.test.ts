@@ -333,18 +333,22 @@ describe('reports', () => {
 });
 
 describe('the full suite on the reference', () => {
-  it('writes a report.json that validates against spec/report.schema.json (every claim, not a trimmed set), and matches the committed report of the same run', async () => {
-    const reports = tmp('reports');
-    const r = await tconf(['run', '--no-progress', '--report-dir', reports], { timeoutMs: 120_000 });
-    expect(r.code).toBe(0);
-    const report = expectValidReports(reports);
-    expect(report.claims.length).toBeGreaterThan(900);
-    expect(report.complete).toBe(true);
-    // Refactoring must not move a claim's status, an expected value or a report's content. The committed
-    // report is the same run minus its date; after an intended change, rewrite it with TCONF_WRITE_RUN_REPORT=1.
-    const { date: _date, ...comparable } = report;
-    const committed = join(ROOT, 'harness', 'testing', 'reference-run.report.json');
-    if (process.env.TCONF_WRITE_RUN_REPORT) writeFileSync(committed, `${JSON.stringify(comparable, null, 1)}\n`);
-    expect(comparable).toEqual(JSON.parse(readFileSync(committed, 'utf8')));
-  });
+  it(
+    'writes a report.json that validates against spec/report.schema.json (every claim, not a trimmed set), ' +
+      'and matches the committed report of the same run',
+    async () => {
+      const reports = tmp('reports');
+      const r = await tconf(['run', '--no-progress', '--report-dir', reports], { timeoutMs: 120_000 });
+      expect(r.code).toBe(0);
+      const report = expectValidReports(reports);
+      expect(report.claims.length).toBeGreaterThan(900);
+      expect(report.complete).toBe(true);
+      // Refactoring must not move a claim's status, an expected value or a report's content. The committed
+      // report is the same run minus its date; after an intended change, rewrite it with TCONF_WRITE_RUN_REPORT=1.
+      const { date: _date, ...comparable } = report;
+      const committed = join(ROOT, 'harness', 'testing', 'reference-run.report.json');
+      if (process.env.TCONF_WRITE_RUN_REPORT) writeFileSync(committed, `${JSON.stringify(comparable, null, 1)}\n`);
+      expect(comparable).toEqual(JSON.parse(readFileSync(committed, 'utf8')));
+    },
+  );
 });

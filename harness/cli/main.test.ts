@@ -16,6 +16,11 @@ function tconf(args: string[], fixtureDir?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** A fixture file with no scenario and one value claim `c`; `fields` are the claim's fields after its quote. */
+const fixtureYaml = (id: string, fields: string) =>
+  `id: ${id}\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, ${fields} }\n`;
+const GOOD_YAML = fixtureYaml('good', 'expr: "1 / 4", printed: "0.25", verdict: ok');
+
 describe('tconf exit codes', () => {
   it('2 for a usage error, with the reason', () => {
     const r = tconf(['run', '--impl', 'nope', '--no-progress']);
@@ -37,10 +42,7 @@ describe('tconf exit codes', () => {
 
   it('2 for a broken fixture, naming file, line and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tconf-bad-'));
-    writeFileSync(
-      join(dir, 'bad.yaml'),
-      'id: bad\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1", printed: "1", verdict: ok, colour: red }\n',
-    );
+    writeFileSync(join(dir, 'bad.yaml'), fixtureYaml('bad', 'expr: "1", printed: "1", verdict: ok, colour: red'));
     const r = tconf(['validate'], dir);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/bad\.yaml:6: claims\[0\]\.colour: unknown key 'colour'/);
@@ -49,10 +51,7 @@ describe('tconf exit codes', () => {
   it('0 for help and for a valid fixture set; --json prints one JSON document', () => {
     expect(tconf(['--help']).code).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'tconf-good-'));
-    writeFileSync(
-      join(dir, 'good.yaml'),
-      'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n',
-    );
+    writeFileSync(join(dir, 'good.yaml'), GOOD_YAML);
     expect(tconf(['validate'], dir).code).toBe(0);
     const list = tconf(['list', '--json'], dir);
     expect(list.code).toBe(0);
@@ -61,12 +60,10 @@ describe('tconf exit codes', () => {
     ]);
   }, 60_000);
 
-  it('mutants: 1 when a mutant survives (here no claim involves an implementation), 2 for an unknown mutant; --json is one document', () => {
+  it('mutants: 1 when a mutant survives (here no claim involves an implementation), 2 for an unknown mutant; ' +
+    '--json is one document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tconf-mutants-'));
-    writeFileSync(
-      join(dir, 'good.yaml'),
-      'id: good\ntitle: t\ndocument: false\nscenario: { kind: none }\nclaims:\n  - { id: c, kind: value, quote: q, expr: "1 / 4", printed: "0.25", verdict: ok }\n',
-    );
+    writeFileSync(join(dir, 'good.yaml'), GOOD_YAML);
     const r = tconf(['mutants', '--json', '--only', 'no-scale', 'no-lr'], dir);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toEqual({

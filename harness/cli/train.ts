@@ -1,5 +1,5 @@
-// `tconf train ops|fibonacci`: the training runs (the Stage 10 operations task, the Fibonacci learner), with a progress bar and their outputs in
-// reports/training/<task>/.
+// `tconf train ops|fibonacci`: the training runs (the Stage 10 operations task, the Fibonacci learner), with a
+// progress bar and their outputs in reports/training/<task>/.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -69,9 +69,8 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
       const hit = run.reached99
         ? `99% validation accuracy at epoch ${run.reached99.epoch} after ${(run.reached99.elapsedMs / 1000).toFixed(1)} s`
         : 'never reached 99% validation accuracy';
-      console.log(
-        `seed ${run.seed}: ${hit}; final validation accuracy ${(100 * run.final.validationAccuracy).toFixed(2)}% at epoch ${run.final.epoch}`,
-      );
+      const accuracy = (100 * run.final.validationAccuracy).toFixed(2);
+      console.log(`seed ${run.seed}: ${hit}; final validation accuracy ${accuracy}% at epoch ${run.final.epoch}`);
     }
     console.log(`${r.runs.length} run(s), ${threads} thread(s), ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`);
     if (r.runs.some((run) => !run.reached99)) process.exitCode = 1;
@@ -81,8 +80,12 @@ export async function trainCommand(task: string, o: TrainCommandOptions): Promis
     const steps = positiveInt('--steps', o.steps ?? String(FIBONACCI_STEPS));
     const r = await runFibonacci({ steps, seed, outDir, command: commandLine(), log: (line) => console.log(line) });
     const h = r.heldOut;
+    const persistence = h.baselines.persistence.relativeRmse.toPrecision(3);
+    const a = h.attention;
     console.log(
-      `held-out relative RMSE ${h.relativeRmse.toPrecision(3)} (predicting x[n]: ${h.baselines.persistence.relativeRmse.toPrecision(3)}); attention of the last position on the last two: ${h.attention.massLastTwo.toFixed(3)} (uniform: ${h.attention.uniformMassLastTwo.toFixed(3)}); ${steps} steps, ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`,
+      `held-out relative RMSE ${h.relativeRmse.toPrecision(3)} (predicting x[n]: ${persistence}); ` +
+        `attention of the last position on the last two: ${a.massLastTwo.toFixed(3)} (uniform: ${a.uniformMassLastTwo.toFixed(3)}); ` +
+        `${steps} steps, ${(r.elapsedMs / 1000).toFixed(1)} s; wrote ${outDir}`,
     );
     return;
   }

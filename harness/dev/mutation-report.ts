@@ -6,7 +6,9 @@ import { ROOT } from '../paths.js';
 
 const s = writeMutationReport(ROOT, process.argv.slice(2));
 const open = s.undetected.filter((u) => u.why === null).length;
+const t = s.total;
 console.log(
-  `mutation score ${s.total.mutationScore.toFixed(2)}% (${s.total.totalDetected}/${s.total.totalValid}); ${s.undetected.length - open} undetected judged equivalent, ${open} not judged; wrote reports/mutation.md`,
+  `mutation score ${t.mutationScore.toFixed(2)}% (${t.totalDetected}/${t.totalValid}); ` +
+    `${s.undetected.length - open} undetected judged equivalent, ${open} not judged; wrote reports/mutation.md`,
 );
 if (open || s.stale.length) process.exitCode = 1;

@@ -359,8 +359,9 @@ describe('trace paths are data', () => {
 describe('process groups and pipes', () => {
   it('a grandchild holding stdout is killed with its group, and the harness process exits on its own', async () => {
     const file = pidFile();
+    const argv = JSON.stringify(fakeArgv('grandchild@1', '--pid-file', file));
     const code = `const m = await import(${JSON.stringify(PROCESS_TS)});
-      const impl = await m.ProcessImplementation.start(${JSON.stringify(fakeArgv('grandchild@1', '--pid-file', file))}, { timeoutMs: 4000 });
+      const impl = await m.ProcessImplementation.start(${argv}, { timeoutMs: 4000 });
       const e = await impl.run(${JSON.stringify(ops)}).then(() => null, (e) => e);
       console.log('RESULT ' + (e ? e.message.split('\\n')[0] : 'answered'));
       await impl.close();`;

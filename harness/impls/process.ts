@@ -310,8 +310,10 @@ class Child {
     const lines = this.stderrTail.replace(/\s+$/, '').split('\n');
     const kept = lines.slice(-STDERR_LINES);
     const tail = kept.join('\n');
-    if (tail.trim())
-      s += `\n--- stderr (last lines${this.stderrCut || kept.length < lines.length ? '; earlier output dropped' : ''}) ---\n${forTerminal(tail)}`;
+    if (tail.trim()) {
+      const dropped = this.stderrCut || kept.length < lines.length ? '; earlier output dropped' : '';
+      s += `\n--- stderr (last lines${dropped}) ---\n${forTerminal(tail)}`;
+    }
     if (this.late.length) s += `\n--- ignored ---\n${this.late.join('\n')}`;
     return s;
   }
@@ -447,7 +449,8 @@ class Child {
     if (this.lineBytes > this.o.maxLineBytes) {
       const n = this.o.maxLineBytes;
       this.fail(
-        `answered with a line longer than ${n} bytes (the limit, set by --max-line-bytes); the harness stopped reading it at ${this.lineBytes} bytes`,
+        `answered with a line longer than ${n} bytes (the limit, set by --max-line-bytes); ` +
+          `the harness stopped reading it at ${this.lineBytes} bytes`,
         'line',
       );
       return;
@@ -458,9 +461,9 @@ class Child {
   private lineDone(): void {
     if (this.idle) {
       const text = this.idle.head.toString('utf8');
-      this.stray.push(
-        `unsolicited output with no request pending (${this.idle.bytes} bytes): ${quote(text.length > QUOTE ? text.slice(0, QUOTE) : text)}${this.idle.bytes > Buffer.byteLength(text) ? '…' : ''}`,
-      );
+      const shown = quote(text.length > QUOTE ? text.slice(0, QUOTE) : text);
+      const more = this.idle.bytes > Buffer.byteLength(text) ? '…' : '';
+      this.stray.push(`unsolicited output with no request pending (${this.idle.bytes} bytes): ${shown}${more}`);
       this.idle = null;
       return;
     }
@@ -515,11 +518,10 @@ class Child {
     } else {
       if (m.type === 'hello') return this.fail(`answered a run request with 'hello'`, 'line');
       const v = m.type === 'error' ? validate.error : m.type === 'trace' ? validate.trace : null;
-      if (!v)
-        return this.fail(
-          `answered with a message the protocol does not allow: ${m === msg ? `type: must be "trace" or "error" (got ${describe(m.type)})` : 'the answer: must be object'}; the line: ${quote(line)}`,
-          'line',
-        );
+      if (!v) {
+        const problem = m === msg ? `type: must be "trace" or "error" (got ${describe(m.type)})` : 'the answer: must be object';
+        return this.fail(`answered with a message the protocol does not allow: ${problem}; the line: ${quote(line)}`, 'line');
+      }
       if (!v(msg))
         return this.fail(
           `answered with a message the protocol does not allow: ${schemaProblem(v.errors, msg)}; the line: ${quote(line)}`,
@@ -587,12 +589,18 @@ class Child {
 function hintFor(argv: string[], e: RequestFailure): string | undefined {
   const cmd = basename(argv[0]);
   if (e.kind === 'timeout' && e.silent && argv.length === 1) {
-    return `'${quote(cmd, 80)}' was started with no arguments and waited on its input, as a bare interpreter does: did you quote the whole exec: value? --impl "exec:${quote(cmd, 80)} adapter.py"`;
+    return (
+      `'${quote(cmd, 80)}' was started with no arguments and waited on its input, as a bare interpreter does: ` +
+      `did you quote the whole exec: value? --impl "exec:${quote(cmd, 80)} adapter.py"`
+    );
   }
   if (e.kind === 'timeout' && e.silent)
     return 'it wrote nothing on stdout: does it flush after each line (Python: print(..., flush=True))?';
   if (e.kind === 'spawn' && /\s/.test(argv[0]))
-    return `the command name '${quote(argv[0], 80)}' contains a space: quote only an argument that contains one, not the command with its arguments`;
+    return (
+      `the command name '${quote(argv[0], 80)}' contains a space: ` +
+      'quote only an argument that contains one, not the command with its arguments'
+    );
   return undefined;
 }
 
@@ -665,7 +673,8 @@ export class ProcessImplementation implements Implementation {
       throw new Error(this.broken);
     }
     const fresh = this.child as Child | null; // set by launch()
-    if (this.broken || !fresh) throw new Error(this.broken ?? 'the implementation was stopped while it restarted'); // stopped while it started
+    // stopped while it started
+    if (this.broken || !fresh) throw new Error(this.broken ?? 'the implementation was stopped while it restarted');
     if (JSON.stringify(info) !== this.declared) {
       fresh.kill();
       this.child = null;
