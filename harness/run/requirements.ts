@@ -2,6 +2,7 @@
 // the model features of its scenario (when it reads the model's trace, directly or through a `then:` call's
 // inputs), and the trace names it reads. Skipping is decided from these, claim by claim: a claim is run and
 // judged when the implementation has everything it needs, whatever else its fixture holds.
+import picomatch from 'picomatch';
 import { claimPaths } from '../fixtures/claim-kinds.js';
 import type { OpName, Scenario } from '../fixtures/scenario.js';
 import type { Claim, Fixture } from '../fixtures/types.js';
@@ -15,6 +16,8 @@ export interface Requirements {
   features: Feature[];
   /** The trace names it reads (the last part of each path), with those a `then:` call it reads takes as input. */
   trace: string[];
+  /** The same values by their whole trace paths (what a path glob of the implementation's `trace` is matched against). */
+  paths: string[];
 }
 
 /** What an implementation lacks of a claim's requirements; a claim lacking nothing is run. */
@@ -38,17 +41,17 @@ function requirementsOf(f: Fixture, c: Claim, features: Feature[]): Requirements
   const calls = new Map((s.kind === 'ops' ? s.calls : (s.then ?? [])).map((call) => [call.id, call]));
   const inputs = callInputs(s);
   const ops: OpName[] = [];
-  const trace: string[] = [];
+  const read: string[] = [];
   let model = false;
   for (const p of paths) {
     const call = calls.get(p.split('/')[0]);
-    trace.push(nameOf(p));
+    read.push(p);
     if (call) ops.push(call.op);
     // a model's own path, or a `then:` call reading the model's trace: the model must run
     if (s.kind === 'model') model = true;
-    if (call && s.kind === 'model') trace.push(...(inputs[call.id] ?? []).map(nameOf));
+    if (call && s.kind === 'model') read.push(...(inputs[call.id] ?? []));
   }
-  return { ops: unique(ops), features: model ? features : [], trace: unique(trace) };
+  return { ops: unique(ops), features: model ? features : [], trace: unique(read.map(nameOf)), paths: unique(read) };
 }
 
 const cache = new WeakMap<Fixture, Map<string, Requirements | null>>();
@@ -67,19 +70,27 @@ export function fixtureRequirements(f: Fixture): Map<string, Requirements | null
 /** One claim's requirements (null: no implementation involved). */
 export const claimRequirements = (f: Fixture, c: Claim): Requirements | null => fixtureRequirements(f).get(c.id) ?? null;
 
-/**
- * What `caps` lacks of `req`; `traced` matches the trace names the implementation declares it produces (null:
- * every name).
- */
-export function missingOf(
-  caps: Pick<Capabilities, 'ops' | 'features'>,
-  req: Requirements,
-  traced: ((name: string) => boolean) | null,
-): Missing {
+/** Whether an implementation produces a trace path, from the globs it declared (spec/protocol.md, "Handshake"). */
+export type Traced = (path: string) => boolean;
+
+// The matcher of an implementation's `trace` globs (null: it produces every path). A glob without '/' is matched
+// against the trace name, the last part of the path (`probs`, `grad.head.*`); a glob with '/' against the whole
+// path, where `*` stays within one part: `*/loss` is a step's batch loss, `*/*/loss` each example's.
+export function tracedBy(globs: string[] | undefined): Traced | null {
+  if (!globs) return null;
+  const byName = globs.filter((g) => !g.includes('/'));
+  const byPath = globs.filter((g) => g.includes('/'));
+  const name = byName.length ? picomatch(byName) : () => false;
+  const path = byPath.length ? picomatch(byPath) : () => false;
+  return (p) => name(nameOf(p)) || path(p);
+}
+
+/** What `caps` lacks of `req`; `traced` matches the trace paths the implementation declares it produces (null: all). */
+export function missingOf(caps: Pick<Capabilities, 'ops' | 'features'>, req: Requirements, traced: Traced | null): Missing {
   return {
     ops: req.ops.filter((op) => !caps.ops.includes(op)),
     features: req.features.filter((x) => !caps.features.includes(x)),
-    trace: traced ? req.trace.filter((name) => !traced(name)) : [],
+    trace: traced ? unique(req.paths.filter((p) => !traced(p)).map(nameOf)) : [],
   };
 }
 

@@ -93,6 +93,18 @@ describe('running the suite in process', () => {
     expect(s['c-train/grad']).toBe('skip');
   });
 
+  it('matches a trace glob with a slash against the whole path: a step-level value apart from each example', async () => {
+    const declaring = (trace: string[]): Implementation => ({
+      ...referenceImplementation,
+      name: 'globs',
+      capabilities: { ...referenceImplementation.capabilities, trace },
+    });
+    const stepLevel = statuses(await runWith(declaring(['*/grad.*'])));
+    expect([stepLevel['c-train/grad'], stepLevel['c-train/improved']]).toEqual(['pass', 'skip']);
+    const perExample = statuses(await runWith(declaring(['*/*/probs'])));
+    expect([perExample['c-train/grad'], perExample['c-train/improved']]).toEqual(['skip', 'pass']);
+  });
+
   it('turns a throwing implementation into errors for that scenario only', async () => {
     const flaky: Implementation = {
       ...referenceImplementation,
@@ -192,11 +204,11 @@ describe('skipping is decided claim by claim', () => {
       const f = mixed.fixtures.find((lf) => lf.fixture.id === fixture)!.fixture;
       return claimRequirements(f, f.claims.find((c) => c.id === claim)!);
     };
-    expect(req('d-mixed/product')).toEqual({ ops: ['matmul'], features: [], trace: ['C'] });
-    expect(req('d-mixed/both')).toEqual({ ops: ['matmul', 'dot'], features: [], trace: ['C', 'value'] });
+    expect(req('d-mixed/product')).toEqual({ ops: ['matmul'], features: [], trace: ['C'], paths: ['p/C'] });
+    expect(req('d-mixed/both')).toMatchObject({ ops: ['matmul', 'dot'], features: [], trace: ['C', 'value'] });
     expect(req('d-mixed/arithmetic')).toBeNull(); // exact arithmetic: no implementation involved
-    expect(req('e-then/probs')).toEqual({ ops: [], features: ['forward', 'residual'], trace: ['probs'] });
-    expect(req('e-then/softmax')).toEqual({ ops: ['softmax'], features: ['forward', 'residual'], trace: ['y', 'logits'] });
+    expect(req('e-then/probs')).toMatchObject({ ops: [], features: ['forward', 'residual'], trace: ['probs'] });
+    expect(req('e-then/softmax')).toMatchObject({ ops: ['softmax'], features: ['forward', 'residual'], trace: ['y', 'logits'] });
   });
 
   it('an ops scenario: the claims of the supported ops are judged, the others skipped naming the op', async () => {

@@ -8,7 +8,7 @@ import { compareTensors, PROFILES, type ProfileName, type TensorComparison, type
 import { claimId, claimSection, type Claim, type LoadedFixture } from '../fixtures/types.js';
 import type { Golden } from '../fixtures/golden.js';
 import type { Implementation, ImplementationInfo, TraceValues } from './implementation.js';
-import { fixtureRequirements, missingList, missingOf, skipMessage } from './requirements.js';
+import { fixtureRequirements, missingList, missingOf, skipMessage, tracedBy } from './requirements.js';
 import { materialize, runScenario, scenarioKind } from './scenario-run.js';
 import type { Scenario } from '../fixtures/scenario.js';
 import { select } from '../fixtures/tensors.js';
@@ -133,7 +133,7 @@ export async function runImplementation(
   const results = record<ClaimResult>();
   const scenarioErrors: ScenarioError[] = [];
   // Compiled once; an implementation's globs were checked when it declared them.
-  const traced = impl.capabilities.trace ? picomatch(impl.capabilities.trace) : null;
+  const traced = tracedBy(impl.capabilities.trace);
   let complete = true;
   for (const lf of fixtures) {
     const f = lf.fixture;
