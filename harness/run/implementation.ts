@@ -66,7 +66,8 @@ export function requiredFeatures(s: Scenario): Feature[] {
   if (c.causal) need.add('causal');
   if (c.layerNorm ?? true) need.add('layer-norm');
   if ((c.dFF ?? 256) > 0) need.add('ffn');
-  if ((c.attnResidual ?? true) || (c.ffnResidual ?? true)) need.add('residual');
+  // The FFN's residual exists only where there is an FFN (dFF > 0).
+  if ((c.attnResidual ?? true) || ((c.dFF ?? 256) > 0 && (c.ffnResidual ?? true))) need.add('residual');
   if ((c.positional ?? 'sinusoidal') === 'sinusoidal') need.add('positional');
   if (c.attnProjection ?? true) need.add('attn-projection');
   if (c.head === 'regression') need.add('regression');

@@ -207,8 +207,8 @@ describe('skipping is decided claim by claim', () => {
     expect(req('d-mixed/product')).toEqual({ ops: ['matmul'], features: [], trace: ['C'], paths: ['p/C'] });
     expect(req('d-mixed/both')).toMatchObject({ ops: ['matmul', 'dot'], features: [], trace: ['C', 'value'] });
     expect(req('d-mixed/arithmetic')).toBeNull(); // exact arithmetic: no implementation involved
-    expect(req('e-then/probs')).toMatchObject({ ops: [], features: ['forward', 'residual'], trace: ['probs'] });
-    expect(req('e-then/softmax')).toMatchObject({ ops: ['softmax'], features: ['forward', 'residual'], trace: ['y', 'logits'] });
+    expect(req('e-then/probs')).toMatchObject({ ops: [], features: ['forward'], trace: ['probs'] });
+    expect(req('e-then/softmax')).toMatchObject({ ops: ['softmax'], features: ['forward'], trace: ['y', 'logits'] });
   });
 
   it('an ops scenario: the claims of the supported ops are judged, the others skipped naming the op', async () => {
@@ -233,7 +233,7 @@ describe('skipping is decided claim by claim', () => {
   });
 
   it('a model scenario: its own claims run without the ops of its then: calls, which are left out of the request', async () => {
-    const impl = subset([], ['forward', 'residual']);
+    const impl = subset([], ['forward']);
     const run = await runMixed(impl);
     expect(statuses(run)).toMatchObject({ 'e-then/probs': 'pass', 'e-then/softmax': 'skip', 'e-then/outer': 'skip' });
     expect(run.results['e-then/outer'].message).toBe('op not supported: outer');
@@ -241,7 +241,7 @@ describe('skipping is decided claim by claim', () => {
   });
 
   it("a model's then: calls are filtered to the supported ops; each request's paths are its own scenario's", async () => {
-    const impl = subset(['softmax'], ['forward', 'residual']);
+    const impl = subset(['softmax'], ['forward']);
     const run = await runMixed(impl);
     expect(statuses(run)).toMatchObject({ 'e-then/probs': 'pass', 'e-then/softmax': 'pass', 'e-then/outer': 'skip' });
     const [model, then] = impl.requests.slice(-2); // e-then comes after d-mixed
@@ -255,8 +255,8 @@ describe('skipping is decided claim by claim', () => {
     const run = await runMixed(impl);
     expect(run.results['e-then/softmax']).toMatchObject({
       status: 'skip',
-      message: 'features not supported: forward, residual',
-      missing: ['feature forward', 'feature residual'],
+      message: 'feature not supported: forward',
+      missing: ['feature forward'],
     });
     expect(run.results['d-mixed/product'].status).toBe('skip');
     expect(impl.requests).toEqual([{ kind: 'ops', ops: ['softmax'], paths: ['s/y'] }]);
