@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import picomatch from 'picomatch';
 import pc from 'picocolors';
 import { auditSuite } from '../audit/verdict.js';
-import { compareToBaseline, nextBaseline, type Baseline } from '../run/baseline.js';
+import { baselineKey, compareToBaseline, nextBaseline, type Baseline } from '../run/baseline.js';
 import { forTerminal, nameProblem, truncate } from '../bounded.js';
 import { PROFILES, type ProfileName } from '../run/compare.js';
 import type { Suite } from '../fixtures/suite.js';
@@ -16,11 +16,13 @@ import { MUTANT_NAMES } from '../impls/mutants.js';
 import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
 import { KNOWN, resolveImplementation } from '../impls/registry.js';
 import { buildReport, type RunReport } from '../report/build.js';
+import { attachTimes, type RunTimes } from '../report/junit.js';
 import { writeReports } from '../report/formats.js';
 import { clearRunMarker, ensureWritableDir, markRunStarted, writeFileAtomically } from '../report/write.js';
+import { claimId } from '../fixtures/types.js';
 import { record, runImplementation, selectClaims, type ImplementationRun, type Overrides } from '../run/runner.js';
 import { EXIT, UsageError } from './usage.js';
-import { readUserFile } from './user-files.js';
+import { readUserFile, type UserFileProblem } from './user-files.js';
 
 export interface RunCommandOptions {
   impl: string[];
@@ -35,6 +37,10 @@ export interface RunCommandOptions {
   progress: boolean;
   /** Exit 0 even when an implementation ran no claim at all (everything skipped or not applicable). */
   allowEmpty?: boolean;
+  /** With a baseline: fail (exit 1) also when claims it lists now pass, so that the baseline is kept current. */
+  strict?: boolean;
+  /** The report JSON on stdout, and nothing else there (progress and messages go to stderr). */
+  json?: boolean;
 }
 
 export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -45,21 +51,38 @@ export const MAX_NAME_LENGTH = 100;
 /** The largest line an implementation may send is bounded by what one JavaScript string can hold. */
 const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
 
-/** Reads and checks `--overrides`: the schema, then every claim glob compiled once. */
-function readOverrides(file?: string): Overrides | undefined {
+/**
+ * Reads and checks `--overrides`: the schema, then every key: an implementation is an `--impl` word (what the
+ * user types, like a baseline's keys), and every claim glob compiles and matches at least one claim of the suite
+ * (a typo would otherwise loosen nothing, silently).
+ */
+function readOverrides(file: string | undefined, claimIds: string[]): Overrides | undefined {
   if (!file) return undefined;
-  const o = readUserFile(file, 'overrides.schema.json', 'overrides file') as Overrides;
-  if (!o || typeof o !== 'object')
-    throw new UsageError(`overrides file ${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
-  for (const [impl, globs] of Object.entries(o)) {
-    for (const glob of Object.keys(globs)) {
-      try {
-        picomatch(glob);
-      } catch (e) {
-        throw new UsageError(`overrides file ${file}: ${impl}: '${truncate(glob, 80)}' is not a glob (${(e as Error).message})`);
+  const check = (data: unknown): UserFileProblem[] => {
+    const problems: UserFileProblem[] = [];
+    for (const [impl, globs] of Object.entries(data as Overrides)) {
+      if (!isImplWord(impl))
+        problems.push({
+          at: [impl],
+          message: `unknown implementation '${truncate(impl, 80)}': a key is an --impl word (${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS), as typed`,
+        });
+      for (const glob of Object.keys(globs)) {
+        let match: (id: string) => boolean;
+        try {
+          match = picomatch(glob);
+        } catch (e) {
+          problems.push({ at: [impl, glob], message: `'${truncate(glob, 80)}' is not a glob (${(e as Error).message})` });
+          continue;
+        }
+        if (!claimIds.some((id) => match(id)))
+          problems.push({ at: [impl, glob], message: `'${truncate(glob, 80)}' matches no claim of the suite (see tconf list)` });
       }
     }
-  }
+    return problems;
+  };
+  const o = readUserFile(file, 'overrides.schema.json', 'overrides file', check) as Overrides;
+  if (!o || typeof o !== 'object')
+    throw new UsageError(`overrides file ${file}: expected a mapping implementation → { claim glob → { atol, rtol } }`);
   return o;
 }
 
@@ -89,6 +112,10 @@ function parseMaxLineBytes(s: string | undefined): number {
   return n;
 }
 
+/** A word `--impl` accepts: a known implementation, a known mutant, or an `exec:` command. */
+const isImplWord = (w: string) =>
+  (KNOWN as readonly string[]).includes(w) || w.startsWith('exec:') || (w.startsWith('mutant:') && MUTANT_NAMES.includes(w.slice(7)));
+
 /**
  * Checks the `--impl` words before anything starts. A word that names no implementation right after an
  * `exec:` word is almost always that command's argument, split off because the value was not quoted.
@@ -96,9 +123,7 @@ function parseMaxLineBytes(s: string | undefined): number {
 export function checkImplWords(words: string[]): void {
   const seen = new Set<string>();
   words.forEach((w, i) => {
-    const known =
-      (KNOWN as readonly string[]).includes(w) || w.startsWith('exec:') || (w.startsWith('mutant:') && MUTANT_NAMES.includes(w.slice(7)));
-    if (!known) {
+    if (!isImplWord(w)) {
       if (w.startsWith('mutant:'))
         throw new UsageError(`--impl ${truncate(w, 80)}: no such mutant (see tconf mutants: ${MUTANT_NAMES.join(', ')})`);
       const prev = words[i - 1];
@@ -138,21 +163,79 @@ function summaryTable(report: RunReport): string {
   return [pc.bold(line(head)), ...rows.map(colour)].join('\n');
 }
 
-/** One line per failing claim, but one line per scenario that could not run (not one per claim it cost). */
-function failureLines(runs: ImplementationRun[], report: RunReport): string[] {
+/** The terminal's explanation of the table's columns that are not plain outcomes. */
+export const LEGEND =
+  "skip: needs an op or feature the implementation does not declare (what each would run is listed above); n/a: a claim about the document's own arithmetic, which involves no implementation (the audit checks it)";
+
+/** Lines of failures the terminal shows per implementation; summary.md and report.html list every one. */
+export const MAX_FAILURE_LINES = 20;
+/** Lines of an adapter's stderr tail the terminal shows (the reports keep the whole evidence). */
+const STDERR_LINES = 6;
+const STDERR_MARK = '\n--- stderr';
+
+/**
+ * Per implementation: its failures grouped by scenario, one line each (the count and the first failing claim),
+ * a scenario that could not run as one line and its adapter's stderr tail once; claims the baseline lists are
+ * counted, not listed. At most MAX_FAILURE_LINES lines per implementation, then how many more.
+ */
+export function failureLines(runs: ImplementationRun[], report: RunReport): string[] {
   const lines: string[] = [];
   for (const r of runs) {
     const name = forTerminal(r.info.name);
     const known = new Set(report.baseline?.[r.info.name]?.known_failures ?? []);
-    const crashed = new Set(r.scenarioErrors.map((e) => e.fixture));
-    for (const e of r.scenarioErrors)
-      lines.push(
-        `${pc.red('error')} ${name} ${e.fixture}: ${e.claims} claim(s) not run: ${forTerminal(truncate(e.message.split('\n')[0], 300))}`,
-      );
+    const crashed = new Map(r.scenarioErrors.map((e) => [e.fixture, e]));
+    const byFixture = new Map<string, Array<[string, { status: string; message?: string }]>>();
+    let knownCount = 0;
     for (const [id, x] of Object.entries(r.results)) {
-      if ((x.status !== 'fail' && x.status !== 'error') || known.has(id) || crashed.has(id.split('/')[0])) continue;
-      lines.push(`${pc.red(x.status)} ${name} ${id}: ${forTerminal((x.message ?? '').split('\n')[0])}`);
+      if (x.status !== 'fail' && x.status !== 'error') continue;
+      if (known.has(id)) {
+        knownCount++;
+        continue;
+      }
+      const fixture = id.slice(0, id.indexOf('/'));
+      byFixture.set(fixture, [...(byFixture.get(fixture) ?? []), [id, x]]);
     }
+    if (!byFixture.size && !knownCount) continue;
+    const count = [...byFixture.values()].reduce((n, xs) => n + xs.length, 0);
+    const knownNote = knownCount ? `${knownCount} known failure(s) in the baseline, not listed (see summary.md)` : '';
+    lines.push(
+      pc.bold(
+        count
+          ? `${name}: ${count} ${report.baseline ? 'new ' : ''}failing claim(s) in ${byFixture.size} scenario(s)${knownNote ? `; ${knownNote}` : ''}`
+          : `${name}: ${knownNote}`,
+      ),
+    );
+    // Each line, and whether it is a scenario's own line (not its stderr), for the count of those left out.
+    const body: Array<{ text: string; scenario: boolean }> = [];
+    const add = (text: string, scenario = true) => body.push({ text, scenario });
+    const tails = new Set<string>();
+    for (const [fixture, xs] of byFixture) {
+      const e = crashed.get(fixture);
+      if (e) {
+        add(`${pc.red('error')} ${name} ${fixture}: ${e.claims} claim(s) not run: ${forTerminal(truncate(e.message.split('\n')[0], 300))}`);
+        const at = e.message.indexOf(STDERR_MARK);
+        const tail = at < 0 ? '' : e.message.slice(at + 1);
+        if (tail && !tails.has(tail)) {
+          tails.add(tail);
+          const tailLines = tail.split('\n');
+          const shown = [tailLines[0], ...tailLines.slice(1).slice(-STDERR_LINES)];
+          for (const l of shown) add(pc.dim(`  | ${forTerminal(truncate(l, 300))}`), false);
+        } else if (tail) add(pc.dim('  | (the same stderr as above)'), false);
+        continue;
+      }
+      const [id, first] = xs[0];
+      const statuses = [...new Set(xs.map(([, x]) => x.status))].join('/');
+      add(
+        `${pc.red(statuses)} ${name} ${fixture}: ${xs.length} claim(s), first ${id}: ${forTerminal(truncate((first.message ?? '').split('\n')[0], 300))}`,
+      );
+    }
+    if (body.length > MAX_FAILURE_LINES) {
+      const left = body.slice(MAX_FAILURE_LINES - 1).filter((l) => l.scenario).length;
+      lines.push(
+        ...body.slice(0, MAX_FAILURE_LINES - 1).map((l) => l.text),
+        `… and ${left} more scenario(s) with failures, see summary.md`,
+      );
+    } else lines.push(...body.map((l) => l.text));
   }
   return lines;
 }
@@ -235,9 +318,14 @@ export async function runCommand(suite: Suite, o: RunCommandOptions): Promise<nu
   const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
   if (!o.impl.length) throw new UsageError('--impl needs at least one implementation');
   checkImplWords(o.impl);
-  const overrides = readOverrides(o.overrides);
+  const overrides = readOverrides(
+    o.overrides,
+    fixtures.flatMap((lf) => lf.fixture.claims.map((c) => claimId(lf.fixture, c))),
+  );
   const baselineFile = o.baseline ? resolve(o.baseline) : undefined;
   if (o.updateBaseline && !baselineFile) throw new UsageError('--update-baseline needs --baseline FILE');
+  if (o.strict && !baselineFile)
+    throw new UsageError('--strict needs --baseline FILE (it fails on claims the baseline lists that now pass)');
   const baseline = baselineFile ? readBaselineFile(baselineFile, !!o.updateBaseline) : undefined;
   const filter = o.filter ?? [];
   try {
@@ -281,6 +369,11 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
       ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true })
       : null;
   const runs: ImplementationRun[] = [];
+  /** Each run's `--impl` word as typed: the key of its baseline and overrides entries. */
+  const wordOf = new Map<ImplementationRun, string>();
+  const times: RunTimes = { byImpl: record() };
+  const t0 = performance.now();
+  const say = o.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
   const taken = new Set<string>();
   const interrupt = interruptible();
   // An implementation that cannot start ends the run (exit 2), but what ran before it is still reported.
@@ -312,16 +405,30 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
         const profile = (o.profile ?? impl.capabilities.dtype) as ProfileName;
         let done = 0;
         bar?.start(total, 0, { impl: forTerminal(label), fixture: '' });
-        runs.push(
-          await runImplementation(impl, suite, {
-            profile,
-            filter,
-            overrides,
-            label,
-            onFixture: (_i, fixture) => bar?.update(done++, { fixture }),
-            shouldStop: () => interrupt.stopped() !== null,
-          }),
-        );
+        // Each fixture's time runs from its start to the next one's (or the end of the implementation's run).
+        const fixtureTimes = (times.byImpl[label] = record());
+        let current: { fixture: string; at: number } | null = null;
+        const close = () => {
+          if (current) fixtureTimes[current.fixture].ms = performance.now() - current.at;
+        };
+        const mine = record<Overrides[string]>();
+        if (overrides && Object.hasOwn(overrides, word)) mine[label] = overrides[word];
+        const run = await runImplementation(impl, suite, {
+          profile,
+          filter,
+          overrides: mine,
+          label,
+          onFixture: (_i, fixture) => {
+            bar?.update(done++, { fixture });
+            close();
+            current = { fixture, at: performance.now() };
+            fixtureTimes[fixture] = { started: new Date(), ms: 0 };
+          },
+          shouldStop: () => interrupt.stopped() !== null,
+        });
+        close();
+        runs.push(run);
+        wordOf.set(run, word);
       } finally {
         bar?.update(total, { fixture: '' });
         bar?.stop();
@@ -340,44 +447,124 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
     date: started,
   });
   if (interrupt.stopped() || refused) report.complete = false;
-  let code: number = runs.some((r) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error'))
-    ? EXIT.failures
-    : EXIT.ok;
+  attachTimes(report, times);
+  const failed = (r: ImplementationRun) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error');
+  let code: number = runs.some(failed) ? EXIT.failures : EXIT.ok;
+  const notes: string[] = [];
+  let newlyPassing = 0;
   if (baseline && baselineFile) {
     report.baseline = record();
-    for (const r of runs) report.baseline[r.info.name] = compareToBaseline(r, baseline);
-    code = Object.values(report.baseline).some((x) => x.new_failures.length) ? EXIT.failures : EXIT.ok;
+    for (const r of runs) {
+      const word = wordOf.get(r)!;
+      const { key, legacy } = baselineKey(baseline, word, r.info.name);
+      if (legacy)
+        notes.push(
+          `baseline ${forTerminal(baselineFile)}: the entry '${forTerminal(key)}' is keyed by the implementation's name; entries are keyed by the --impl word as typed ('${forTerminal(truncate(word, 120))}'): read it anyway${o.updateBaseline ? '; rewritten under the word' : '; --update-baseline rewrites it'}`,
+        );
+      report.baseline[r.info.name] = compareToBaseline(r, baseline, key);
+    }
+    const comparisons = Object.values(report.baseline);
+    newlyPassing = comparisons.reduce((n, x) => n + x.newly_passing.length, 0);
+    code = comparisons.some((x) => x.new_failures.length) || (o.strict && newlyPassing) ? EXIT.failures : EXIT.ok;
     if (o.updateBaseline && report.complete) {
-      writeFileAtomically(baselineFile, `${JSON.stringify(nextBaseline(runs, baseline), null, 2)}\n`);
-      console.log(`baseline written: ${baselineFile}`);
+      writeFileAtomically(
+        baselineFile,
+        `${JSON.stringify(
+          nextBaseline(runs, baseline, (r) => wordOf.get(r)!),
+          null,
+          2,
+        )}\n`,
+      );
+      notes.push(`baseline written: ${forTerminal(baselineFile)}`);
       code = EXIT.ok;
     }
   }
   const written = writeReports(report, o.reportDir);
-  for (const line of failureLines(runs, report)) console.log(line);
-  console.log(summaryTable(report));
-  for (const line of skipLines(report)) console.log(pc.yellow(line));
+  if (o.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
+  for (const line of failureLines(runs, report)) say(line);
+  for (const line of skipLines(report)) say(pc.yellow(line));
   if (report.baseline) {
     for (const [impl, b] of Object.entries(report.baseline)) {
-      for (const id of b.new_failures) console.log(pc.red(`newly failing (${forTerminal(impl)}): ${id}`));
-      for (const id of b.newly_passing) console.log(pc.yellow(`newly passing (${forTerminal(impl)}), remove from the baseline: ${id}`));
+      if (!b.newly_passing.length) continue;
+      const shown = b.newly_passing.slice(0, 5);
+      say(
+        pc.yellow(
+          `${forTerminal(impl)}: ${b.newly_passing.length} claim(s) the baseline lists now pass: ${shown.join(', ')}${b.newly_passing.length > shown.length ? `, … and ${b.newly_passing.length - shown.length} more (see summary.md)` : ''}; remove them with --update-baseline${o.strict ? '' : ' (--strict fails the run on them)'}`,
+        ),
+      );
     }
   }
-  console.log(`reports: ${written.join(', ')}`);
-  if (refused) throw refused; // after the reports of the implementations that did run
+  for (const n of notes) say(n);
+  say(`reports: ${written.join(', ')}`);
+  say(summaryTable(report));
+  say(pc.dim(LEGEND));
+  const elapsed = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
   const signal = interrupt.stopped();
+  if (refused) {
+    say(pc.red(`FAIL: an implementation could not start (exit 2, see below); the reports hold the ${runs.length} that ran (${elapsed})`));
+    throw refused; // after the reports of the implementations that did run
+  }
   if (signal) {
-    console.log(
+    say(
       pc.yellow(
         `interrupted by ${signal}: the reports hold the scenarios that ran before it${o.updateBaseline ? '; the baseline was not rewritten' : ''}`,
       ),
     );
+    say(pc.yellow(`INTERRUPTED by ${signal} after ${elapsed}: ${verdictCounts(runs, report)}`));
     return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   }
   // A run that checked nothing is not a green run: most often capabilities declared wrong (the reports stay written).
   const empty = o.allowEmpty ? [] : emptyRuns(runs);
   for (const r of empty) console.error(`tconf run: ${emptyRunMessage(r)}`);
-  return empty.length ? EXIT.usage : code;
+  if (empty.length) {
+    say(pc.red(`FAIL: ${empty.map((r) => forTerminal(r.info.name)).join(', ')} ran no claim at all (exit 2, see above), in ${elapsed}`));
+    return EXIT.usage;
+  }
+  say(verdict(runs, report, { code, strict: !!o.strict, newlyPassing, elapsed }));
+  return code;
+}
+
+/** Per implementation: how many of its runnable claims (all but n/a) passed, failed, were known or skipped. */
+function verdictCounts(runs: ImplementationRun[], report: RunReport): string {
+  return runs
+    .map((r) => {
+      const c = report.summary[r.info.name].overall;
+      const runnable = c.total - c['not-applicable'];
+      const known = report.baseline?.[r.info.name]?.known_failures.length ?? 0;
+      const bad = c.fail + c.error - known;
+      const skips = report.summary[r.info.name].skips.by_missing.slice(0, 2).map((x) => forTerminal(x.missing));
+      const parts = [
+        `${c.pass} of ${runnable} runnable claims pass`,
+        bad ? `${bad} ${report.baseline ? 'new failure(s)' : 'fail or error'}` : '',
+        known ? `${known} known failure(s) (baseline)` : '',
+        c.skip ? `${c.skip} skipped (${skips.join(', ')}${report.summary[r.info.name].skips.by_missing.length > 2 ? ', …' : ''})` : '',
+      ].filter(Boolean);
+      return `${runs.length > 1 ? `${forTerminal(r.info.name)}: ` : ''}${parts.join(', ')}`;
+    })
+    .join('; ');
+}
+
+/** The run's last line: PASS or FAIL, why, the counts, the time taken. */
+function verdict(
+  runs: ImplementationRun[],
+  report: RunReport,
+  o: { code: number; strict: boolean; newlyPassing: number; elapsed: string },
+): string {
+  const counts = verdictCounts(runs, report);
+  if (o.code === EXIT.ok) return pc.green(`PASS: ${counts} (${o.elapsed})`);
+  const b = report.baseline;
+  const newFailures = b ? Object.values(b).reduce((n, x) => n + x.new_failures.length, 0) : 0;
+  const why = b
+    ? [
+        newFailures ? `${newFailures} new failure(s) (baseline)` : '',
+        o.strict && o.newlyPassing
+          ? `${o.newlyPassing} claim(s) the baseline lists now pass (--strict): run with --update-baseline to remove them`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(', ')
+    : 'conformance failures';
+  return pc.red(`FAIL: ${why}; ${counts} (${o.elapsed})`);
 }
 
 export { UsageError } from './usage.js';

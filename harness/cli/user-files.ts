@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { truncate } from '../bounded.js';
 import { ROOT } from '../paths.js';
 import { UsageError } from './usage.js';
@@ -34,11 +34,18 @@ function describe(e: ErrorObject): string {
   return e.message ?? e.keyword;
 }
 
+/** A problem a caller finds beyond the schema (an unknown implementation, a glob that matches nothing), at a path. */
+export interface UserFileProblem {
+  at: Array<string | number>;
+  message: string;
+}
+
 /**
  * Reads a JSON or YAML file (YAML is a superset of JSON, so one parser gives line numbers for both) and checks
- * it against `spec/<schemaName>`. Throws a UsageError listing every problem as `file:line: field: message`.
+ * it against `spec/<schemaName>`, then with `check` (run on schema-valid data only). Throws a UsageError listing
+ * every problem as `file:line: field: message`.
  */
-export function readUserFile(file: string, schemaName: string, what: string): unknown {
+export function readUserFile(file: string, schemaName: string, what: string, check?: (data: unknown) => UserFileProblem[]): unknown {
   let bytes: Buffer;
   try {
     const st = statSync(file);
@@ -51,7 +58,7 @@ export function readUserFile(file: string, schemaName: string, what: string): un
     throw new UsageError(`${what} ${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
-    return parseAndCheck(bytes, file, schemaName, what);
+    return parseAndCheck(bytes, file, schemaName, what, check);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     // A stack overflow from pathological nesting, say: still the file's fault, still exit 2.
@@ -59,7 +66,13 @@ export function readUserFile(file: string, schemaName: string, what: string): un
   }
 }
 
-function parseAndCheck(bytes: Buffer, file: string, schemaName: string, what: string): unknown {
+function parseAndCheck(
+  bytes: Buffer,
+  file: string,
+  schemaName: string,
+  what: string,
+  check?: (data: unknown) => UserFileProblem[],
+): unknown {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -79,13 +92,20 @@ function parseAndCheck(bytes: Buffer, file: string, schemaName: string, what: st
   }
   const validate = schema(schemaName);
   const problems: string[] = [];
+  const at = (segs: Array<string | number>, message: string, keyLine = false) => {
+    // A key's own line: the pair's key node when the path ends at a mapping entry, else the value's node.
+    const parent = segs.length ? doc.getIn(segs.slice(0, -1), true) : null;
+    const pair = isMap(parent)
+      ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segs[segs.length - 1]))
+      : undefined;
+    const node = keyLine && pair && isNode(pair.key) ? pair.key : doc.getIn(segs, true);
+    const line = isNode(node) && node.range ? lc.linePos(node.range[0]).line : 1;
+    problems.push(`${file}:${line}: ${segs.length ? segs.join('.') : '(top level)'}: ${message}`);
+  };
   if (!validate(data)) {
-    for (const e of validate.errors ?? []) {
-      const segs = segments(e.instancePath);
-      const node = doc.getIn(segs, true);
-      const line = isNode(node) && node.range ? lc.linePos(node.range[0]).line : 1;
-      problems.push(`${file}:${line}: ${segs.length ? segs.join('.') : '(top level)'}: ${describe(e)}`);
-    }
+    for (const e of validate.errors ?? []) at(segments(e.instancePath), describe(e));
+  } else if (check) {
+    for (const p of check(data)) at(p.at, p.message, true);
   }
   const nonFinite = (x: unknown, at: string[]): void => {
     if (typeof x === 'number' && !Number.isFinite(x)) problems.push(`${file}: ${at.join('.')}: must be a finite number`);

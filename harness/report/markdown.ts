@@ -23,7 +23,11 @@ export function renderMarkdown(report: RunReport): string {
   );
   for (const i of report.implementations)
     out.push(`| ${cell(i.name)} | ${cell(i.version)} | ${i.dtype} | ${countCells(report.summary[i.name].overall).join(' | ')} |`);
-  out.push('');
+  out.push(
+    '',
+    "*skip*: the claim needs an op or feature the implementation does not declare; *n/a*: a claim about the document's own arithmetic, which involves no implementation (the audit checks it).",
+    '',
+  );
   const skipping = report.implementations.filter((i) => report.summary[i.name].skips.total);
   if (skipping.length) {
     out.push(
@@ -65,8 +69,25 @@ export function renderMarkdown(report: RunReport): string {
   for (const i of report.implementations) {
     const bad = report.claims.filter((c) => ['fail', 'error'].includes(c.results[i.name]?.status ?? ''));
     if (!bad.length) continue;
-    out.push(`## ${cell(i.name)}: ${bad.length} failing claim(s)`, '', '| claim | status | message |', '| --- | --- | --- |');
-    for (const c of bad) out.push(`| \`${c.id}\` | ${c.results[i.name].status} | ${cell(c.results[i.name].message ?? '')} |`);
+    const b = report.baseline?.[i.name];
+    if (!b) {
+      out.push(`## ${cell(i.name)}: ${bad.length} failing claim(s)`, '', '| claim | status | message |', '| --- | --- | --- |');
+      for (const c of bad) out.push(`| \`${c.id}\` | ${c.results[i.name].status} | ${cell(c.results[i.name].message ?? '')} |`);
+    } else {
+      // Gated by a baseline: the new failures first, those it lists marked as known (they do not fail the run).
+      const known = new Set(b.known_failures);
+      const rank = (id: string) => (known.has(id) ? 1 : 0);
+      out.push(
+        `## ${cell(i.name)}: ${bad.length} failing claim(s): ${bad.length - known.size} new, ${known.size} known failure(s) (baseline)`,
+        '',
+        '| claim | status | baseline | message |',
+        '| --- | --- | --- | --- |',
+      );
+      for (const c of [...bad].sort((x, y) => rank(x.id) - rank(y.id)))
+        out.push(
+          `| \`${c.id}\` | ${c.results[i.name].status} | ${known.has(c.id) ? 'known failure' : '**new**'} | ${cell(c.results[i.name].message ?? '')} |`,
+        );
+    }
     out.push('');
   }
   for (const i of report.implementations) {
@@ -81,6 +102,8 @@ export function renderMarkdown(report: RunReport): string {
         `- **${cell(impl)}**: ${b.new_failures.length} new failure(s)${b.new_failures.length ? `: ${b.new_failures.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.newly_passing.length} newly passing${b.newly_passing.length ? `: ${b.newly_passing.map((x) => `\`${x}\``).join(', ')}` : ''}; ${b.known_failures.length} known failure(s).`,
       );
     }
+    if (Object.values(report.baseline).some((b) => b.newly_passing.length))
+      out.push('', 'Claims the baseline lists that now pass: remove them with `--update-baseline` (`--strict` fails the run on them).');
     out.push('');
   }
   const errata = report.claims.filter((c) => c.audit?.verdict === 'erratum');
