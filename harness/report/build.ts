@@ -24,6 +24,23 @@ export interface ResultEntry {
   max_rel_error?: number;
   worst_index?: number[];
   actual?: Values[];
+  /** Which of the claim's `expected` each `actual` answers, given only where they are not paired in order (a relation with an exact-arithmetic operand). */
+  actual_of?: number[];
+  /**
+   * A result that did not pass: for each operand too large to list, its worst elements (by error over tolerance),
+   * so a drill-down can show where it went wrong without the report carrying whole tensors.
+   */
+  worst_elements?: WorstElements[];
+}
+
+/** Elements kept per summarised operand of a result that did not pass. */
+export const WORST_LIMIT = 20;
+
+export interface WorstElements {
+  /** Index into the claim's `expected`. */
+  operand: number;
+  /** Worst first; `index` is the element's position in the operand's shape. */
+  elements: Array<{ index: number[]; expected: number; actual: number }>;
 }
 
 export interface ClaimEntry {
@@ -83,6 +100,8 @@ export interface RunReport {
     scenario_errors: Array<{ fixture: string; message: string; claims: number }>;
   }>;
   claims: ClaimEntry[];
+  /** Fixture id → the row of the compliance matrix (`summary.by_section`) its claims count in. */
+  fixture_sections: Record<string, string>;
   summary: Record<string, ImplementationSummary>;
   baseline?: Record<string, { new_failures: string[]; newly_passing: string[]; known_failures: string[] }>;
 }
@@ -95,6 +114,30 @@ export function summarise(data: ArrayLike<number>, shape: number[]): Values {
   let max = -Infinity;
   for (const x of Array.from(data)) [min, max] = [Math.min(min, x), Math.max(max, x)];
   return { shape, size: data.length, min, max };
+}
+
+const unflat = (i: number, shape: number[]): number[] => {
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) [at[d], i] = [i % shape[d], Math.floor(i / shape[d])];
+  return at;
+};
+
+/** The WORST_LIMIT elements of a large operand with the largest error over tolerance, non-finite first. */
+export function worstElements(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  shape: number[],
+  tol: { atol: number; rtol: number },
+) {
+  const score = (i: number) =>
+    Number.isFinite(actual[i]) ? Math.abs(actual[i] - expected[i]) / (tol.atol + tol.rtol * Math.abs(expected[i])) : Infinity;
+  const n = Math.min(actual.length, expected.length);
+  const scores = Float64Array.from({ length: n }, (_, i) => score(i));
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  return order
+    .slice(0, WORST_LIMIT)
+    .map((i) => ({ index: unflat(i, shape), expected: finite(expected[i]) as number, actual: finite(actual[i]) as number }));
 }
 
 const zero = (): Counts => ({ total: 0, pass: 0, fail: 0, skip: 0, error: 0, 'not-applicable': 0 });
@@ -127,6 +170,7 @@ export function buildReport(
   const { fixtures, goldenOf } = suite;
   const auditOf = new Map(audits.map((a) => [a.id, a]));
   const claims: ClaimEntry[] = [];
+  const fixtureSections = record<string>();
   const summary: RunReport['summary'] = record();
   const skipped = new Map<string, string[][]>(runs.map((r) => [r.info.name, []]));
   for (const run of runs)
@@ -137,7 +181,10 @@ export function buildReport(
     for (const c of f.claims) {
       const id = claimId(f, c);
       if (!runs.some((r) => r.results[id])) continue;
-      const expectedValues = claimReads(c).map((r) => expectedTensor(r, g));
+      const reads = claimReads(c);
+      const expectedValues = reads.map((r) => expectedTensor(r, g));
+      // the runner's operands are the reads with a trace path, in order
+      const operandOf = reads.flatMap((r, j) => (r.path === undefined ? [] : [j]));
       const a = auditOf.get(id);
       const section = sectionLabel(f);
       const entry: ClaimEntry = {
@@ -177,6 +224,18 @@ export function buildReport(
             ? { actual: r.operands.filter((op) => op.actual).map((op) => summarise(op.actual!, op.actualShape!)) }
             : {}),
         };
+        const withActual = r.operands.flatMap((op, k) => (op.actual ? [k] : []));
+        if (withActual.some((k, n) => operandOf[k] !== n)) entry.results[run.info.name].actual_of = withActual.map((k) => operandOf[k]);
+        if (r.status !== 'pass' && r.tolerance) {
+          const worstOf = withActual.flatMap((k) => {
+            const op = r.operands[k];
+            const e = expectedValues[operandOf[k]];
+            return e && op.actual!.length > INLINE_LIMIT
+              ? [{ operand: operandOf[k], elements: worstElements(op.actual!, e.data, op.actualShape!, r.tolerance!) }]
+              : [];
+          });
+          if (worstOf.length) entry.results[run.info.name].worst_elements = worstOf;
+        }
         const s = summary[run.info.name];
         for (const counts of [s.overall, (s.by_section[section] ??= zero()), (s.by_fixture[f.id] ??= zero())]) {
           counts.total++;
@@ -185,6 +244,7 @@ export function buildReport(
         if (r.status === 'skip') skipped.get(run.info.name)!.push(r.missing ?? []);
       }
       claims.push(entry);
+      fixtureSections[f.id] = section;
     }
   }
   for (const run of runs) summary[run.info.name].skips = summariseSkips(skipped.get(run.info.name)!);
@@ -205,6 +265,7 @@ export function buildReport(
       scenario_errors: r.scenarioErrors,
     })),
     claims,
+    fixture_sections: fixtureSections,
     summary,
   };
 }

@@ -1,16 +1,17 @@
 // The HTML report in a real browser (Debian's chromium driven by playwright-core): it loads with no console
-// errors, its filters work, and hostile text from a fixture or an implementation stays text.
+// errors, its filters, matrix and deep links work, the drill-down's element tables point at the worst element,
+// and hostile text from a fixture or an implementation stays text.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSuite } from '../audit/verdict.js';
 import type { Implementation } from '../run/implementation.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { runImplementation } from '../run/runner.js';
 import { makeTestSuite, TEST_FIXTURES } from '../testing/suite.js';
-import { buildReport } from './build.js';
+import { buildReport, WORST_LIMIT, type RunReport } from './build.js';
 import { escapeHtml, renderHtml } from './html.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,6 +19,47 @@ const HOSTILE = '<img src=x onerror="window.__pwned=1"></script><script>window._
 
 let browser: Browser;
 let page: string;
+let report: RunReport;
+/** The same run with a baseline: one failure known, one new. */
+let baselinePage: string;
+let baselined: NonNullable<RunReport['baseline']>;
+/** A run whose failing operand is too large to list in full. */
+let largePage: string;
+let largeWorst: number[];
+let largeSize: number;
+
+const writePage = (r: RunReport) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
+  writeFileSync(file, renderHtml(r));
+  return file;
+};
+// a 9×8 product: 72 elements, more than a report lists in full
+const LARGE = {
+  'd-large.yaml': `id: d-large
+title: a large product
+document: false
+tags: [ops]
+scenario:
+  kind: ops
+  calls: [{ id: p, op: matmul, args: { A: ${JSON.stringify(Array.from({ length: 9 }, (_, i) => Array.from({ length: 8 }, (_, j) => (i + 1) * 0.5 - j * 0.25)))}, B: ${JSON.stringify(Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (_, j) => (i === j ? 1 : 0.125))))} } }]
+claims:
+  - { id: product, kind: derived, derived_from: test, quote: "C = A B", path: p/C, verdict: derived }
+`,
+};
+
+async function open(file: string, hash = '') {
+  const p = await browser.newPage();
+  const problems: string[] = [];
+  p.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  p.on('pageerror', (e) => problems.push(e.message));
+  await p.goto(`file://${file}${hash}`);
+  return { p, problems };
+}
+// the page's globals, typed here (the tests compile without the DOM library)
+type PageGlobals = { location: { hash: string }; history: { length: number } };
+const hashOf = (p: Page) => p.evaluate(() => (globalThis as unknown as PageGlobals).location.hash);
+const historyLength = (p: Page) => p.evaluate(() => (globalThis as unknown as PageGlobals).history.length);
+const shownIds = (p: Page) => p.locator('#claims-body tr[data-id]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-id')));
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
@@ -43,9 +85,27 @@ beforeAll(async () => {
     await runImplementation(broken, suite, { profile: 'float64' }),
     await runImplementation(partial, suite, { profile: 'float64' }),
   ];
-  const report = buildReport(suite, runs, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
-  page = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
-  writeFileSync(page, renderHtml(report));
+  report = buildReport(suite, runs, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
+  page = writePage(report);
+  const failing = report.claims.filter((c) => c.results[broken.name]?.status === 'fail').map((c) => c.id);
+  baselined = { [broken.name]: { new_failures: failing.slice(1), newly_passing: [], known_failures: failing.slice(0, 1) } };
+  baselinePage = writePage({ ...report, baseline: baselined });
+
+  const large = await makeTestSuite(LARGE);
+  // off by a little more at each element: the last is the worst
+  const skewed: Implementation = {
+    ...referenceImplementation,
+    name: 'skewed',
+    async run(s) {
+      const t = await referenceImplementation.run(s);
+      t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => x + i * 1e-6) };
+      return t;
+    },
+  };
+  const skewedRun = await runImplementation(skewed, large, { profile: 'float64' });
+  const operand = skewedRun.results['d-large/product'].operands[0];
+  [largeWorst, largeSize] = [operand.worstIndex!, operand.actual!.length];
+  largePage = writePage(buildReport(large, [skewedRun], auditSuite(large), { profile: 'float64', filter: [], version: 'test' }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -74,13 +134,16 @@ describe('the HTML report in a browser', () => {
     await p.goto(`file://${page}`);
     expect(problems).toEqual([]);
     expect(await p.locator('#matrix tr').count()).toBeGreaterThan(1);
-    expect(await p.locator('#claims-body tr').count()).toBe(6);
+    expect(await p.locator('#claims-body tr').count()).toBe(report.claims.length);
     expect(await p.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await p.locator('#claims-body').innerText()).not.toContain('onerror');
     const row = p.locator('#claims-body tr[data-id="a-matmul/product"]');
     await row.locator('summary').click();
-    expect(await row.locator('details').innerText()).toContain(HOSTILE);
+    expect(await p.locator('#claims-body tr.drill[data-for="a-matmul/product"]').innerText()).toContain(HOSTILE);
     expect(await p.locator('#matrix').innerText()).toContain('broken</td><b>');
+    expect(await p.locator('#headlines').innerText()).toContain('broken</td><b>');
+    expect(await p.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(problems).toEqual([]);
   });
 
   it('filters by status, implementation, section and text, and sorts by column', async () => {
@@ -98,7 +161,7 @@ describe('the HTML report in a browser', () => {
     await p.fill('#f-text', '');
     await p.click('th[data-key="id"]');
     expect(await p.locator('#claims-body tr').first().getAttribute('data-id')).toBe('c-train/improved');
-    expect(await p.locator('#count').innerText()).toBe('6 of 6 claims');
+    expect(await p.locator('#count').innerText()).toBe(`${report.claims.length} of ${report.claims.length} claims`);
   });
 
   it('groups the skips by the missing capability, and a row of that table filters the claims', async () => {
@@ -108,20 +171,124 @@ describe('the HTML report in a browser', () => {
     await p.goto(`file://${page}`);
     expect(await p.locator('table.skips').count()).toBe(1); // only the implementation that skipped
     const table = p.locator('table.skips[data-impl="partial"]');
-    expect(await table.locator('caption').innerText()).toBe('partial: 4 skipped, 2 needing one capability, 2 needing several');
+    const skips = report.summary.partial.skips;
+    expect(skips.total).toBeGreaterThan(0); // partial declares no training features
+    expect(await table.locator('caption').innerText()).toBe(
+      `partial: ${skips.total} skipped, ${skips.total - skips.several} needing one capability, ${skips.several} needing several`,
+    );
     const rows = await table
       .locator('tr[data-missing]')
       .evaluateAll((rs) => rs.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
-    // missing, unlocks, needed by: the forward claims need only the residual, the training claims three features
-    expect(rows).toEqual([
-      ['feature residual', '+2', '4'],
-      ['feature backward', '+0', '2'],
-      ['feature sgd', '+0', '2'],
-    ]);
-    await table.locator('tr[data-missing="feature residual"]').click();
-    expect(await p.inputValue('#f-missing')).toBe('feature residual');
-    const shown = await p.locator('#claims-body tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-id')));
-    expect(shown).toEqual(['b-forward/probs', 'b-forward/weights', 'c-train/grad', 'c-train/improved']);
+    // missing, unlocks, needed by, in the report's order
+    expect(rows).toEqual(skips.by_missing.map((x) => [x.missing, `+${x.unlocks}`, String(x.needed_by)]));
+    // the rows are reachable from the keyboard
+    const first = skips.by_missing[0].missing;
+    await table.locator(`tr[data-missing="${first}"]`).focus();
+    await p.keyboard.press('Enter');
+    expect(await p.inputValue('#f-missing')).toBe(first);
+    const expected = report.claims
+      .filter((c) => c.results.partial?.missing?.includes(first))
+      .map((c) => c.id)
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    expect(await shownIds(p)).toEqual(expected);
+    expect(problems).toEqual([]);
+  });
+
+  it('heads each implementation with its version, dtype, counts and coverage, and its baseline marks', async () => {
+    const { p, problems } = await open(baselinePage);
+    expect(await p.locator('#headlines .headline').count()).toBe(report.implementations.length);
+    for (const info of report.implementations) {
+      const card = p.locator('#headlines .headline').filter({ has: p.locator('h3', { hasText: info.name }) });
+      const text = await card.innerText();
+      expect(text).toContain(`${info.version} · ${info.language} · ${info.dtype}`);
+      const c = report.summary[info.name].overall;
+      for (const st of ['pass', 'fail', 'error', 'skip'] as const)
+        expect(await card.locator(`button[data-status="${st}"] b`).innerText()).toBe(String(c[st]));
+      const ran = c.pass + c.fail + c.error;
+      const runnable = c.total - c['not-applicable'];
+      expect(text).toContain(`coverage ${Math.floor((100 * ran) / runnable)}%: ran ${ran} of the ${runnable}`);
+    }
+    const card = p.locator('#headlines .headline[data-impl="broken</td><b>"]');
+    const b = baselined['broken</td><b>'];
+    expect(await card.locator('button[data-baseline="known-failure"] b').innerText()).toBe(String(b.known_failures.length));
+    expect(await card.locator('button[data-baseline="new-failure"] b').innerText()).toBe(String(b.new_failures.length));
+    // a baseline mark filters the claims to it, and each row says which it is
+    await card.locator('button[data-baseline="known-failure"]').click();
+    expect(await shownIds(p)).toEqual(b.known_failures);
+    expect(await p.locator('#claims-body tr[data-id] .mark-known-failure').count()).toBe(b.known_failures.length);
+    expect(await hashOf(p)).toContain('baseline=known-failure');
+    expect(problems).toEqual([]);
+  });
+
+  it('colours a matrix cell by the stated rule, and a click on it filters the claims', async () => {
+    const { p, problems } = await open(page);
+    // every cell follows the legend's rule; partial, which declares no training, is neither green nor red
+    const sections = [...new Set(report.implementations.flatMap((i) => Object.keys(report.summary[i.name].by_section)))].sort();
+    const rule = (c: RunReport['summary'][string]['overall']) => {
+      const ran = c.pass + c.fail + c.error;
+      const runnable = c.total - c['not-applicable'];
+      return !runnable ? 'cell-na' : c.fail || c.error ? 'cell-fail' : ran / runnable >= 0.8 ? 'cell-pass' : 'cell-partial';
+    };
+    const classes = await p
+      .locator('#matrix tr')
+      .evaluateAll((rs) => rs.slice(1).map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.className)));
+    expect(classes).toEqual(
+      [...sections, 'all'].map((s) =>
+        report.implementations.map(({ name }) => {
+          const c = s === 'all' ? report.summary[name].overall : report.summary[name].by_section[s];
+          return c ? rule(c) : '';
+        }),
+      ),
+    );
+    expect(rule(report.summary.partial.overall)).toBe('cell-partial');
+    expect(await p.locator('.legend').innerText()).toContain('at least 80%');
+    const group = report.fixture_sections['b-forward'];
+    await p.locator(`#matrix button[data-impl="partial"][data-group="${group}"]`).click();
+    expect(await p.inputValue('#f-impl')).toBe('partial');
+    expect(await p.inputValue('#f-group')).toBe(group);
+    const expected = report.claims
+      .filter((x) => report.fixture_sections[x.fixture] === group && x.results.partial)
+      .map((x) => x.id)
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true })); // the table's default order
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await shownIds(p)).toEqual(expected);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps the view in the URL hash: a deep link restores the filters and the open claim, a change rewrites it', async () => {
+    const { p, problems } = await open(page, '#claim=b-forward%2Fprobs&impl=broken%3C%2Ftd%3E%3Cb%3E&status=fail&sort=-id');
+    expect(await p.inputValue('#f-status')).toBe('fail');
+    expect(await p.inputValue('#f-impl')).toBe('broken</td><b>');
+    expect(await p.locator('th[data-key="id"]').getAttribute('aria-sort')).toBe('descending');
+    expect(await p.locator('#claims-body tr.drill[data-for="b-forward/probs"]').count()).toBe(1);
+    const before = await historyLength(p);
+    await p.selectOption('#f-status', 'pass');
+    expect(new URLSearchParams((await hashOf(p)).slice(1)).get('status')).toBe('pass');
+    expect(await historyLength(p)).toBe(before); // replaced, not pushed
+    // a value the page does not offer is dropped, not an error
+    await p.goto(`file://${page}#status=nonsense&claim=no%2Fsuch`);
+    expect(await p.inputValue('#f-status')).toBe('');
+    expect(problems).toEqual([]);
+  });
+
+  it('drills down to an element table per operand with the worst element highlighted', async () => {
+    const { p, problems } = await open(page, '#claim=b-forward%2Fprobs');
+    const result = p.locator('#claims-body tr.drill .result[data-impl="broken</td><b>"]');
+    const worst = report.claims.find((c) => c.id === 'b-forward/probs')!.results['broken</td><b>'].worst_index!;
+    expect(await result.locator('table.elements tr.worst').count()).toBe(1);
+    expect(await result.locator('table.elements tr.worst td').first().innerText()).toBe(`[${worst.join(', ')}] ◀ worst`);
+    // the document's verdict sits apart from the implementation's result, each labelled
+    expect(await p.locator('#claims-body tr.drill .document h4').innerText()).toMatch(/^the document/);
+    expect(await result.locator('h4').innerText()).toMatch(/result: fail/);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a large failing operand as its worst elements and how many more', async () => {
+    const { p, problems } = await open(largePage, '#claim=d-large%2Fproduct');
+    const table = p.locator('#claims-body tr.drill table.elements');
+    expect(await table.locator('tr.worst td').first().innerText()).toBe(`[${largeWorst.join(', ')}] ◀ worst`);
+    expect(await table.locator('tr').count()).toBe(1 + WORST_LIMIT + 1); // header, the worst, "N more"
+    expect(await table.locator('tr.more').innerText()).toBe(`${largeSize - WORST_LIMIT} more elements not shown`);
     expect(problems).toEqual([]);
   });
 
