@@ -91,8 +91,10 @@ class WorkerPool implements BatchEngine {
       const grads = new SharedArrayBuffer(flatSize(c) * 8);
       this.shardGrads.push(new Float64Array(grads));
       const setup: WorkerSetup = { config: c, params: shared.buffer, grads };
-      // The worker is TypeScript; its bootstrap registers the tsx loader in the new thread.
-      const w = new Worker(new URL('./engine-worker-boot.js', import.meta.url), { workerData: setup });
+      // From source the worker is TypeScript, and its bootstrap registers the tsx loader in the new thread; in the
+      // built package (dist/) this module is JavaScript and so is the worker beside it.
+      const worker = import.meta.url.endsWith('.ts') ? './engine-worker-boot.js' : './engine-worker.js';
+      const w = new Worker(new URL(worker, import.meta.url), { workerData: setup });
       w.on('message', (m: ShardReply) => this.settle(m));
       w.on('error', (e) => this.failAll(new Error(`a training worker failed: ${e.message}`)));
       w.on('exit', (code) => code !== 0 && this.failAll(new Error(`a training worker exited with code ${code}`)));

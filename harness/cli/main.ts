@@ -1,6 +1,11 @@
 // The `tconf` command line: the wiring of the subcommands (one file each, beside this one) and their flags.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { ROOT } from '../paths.js';
 import { auditCommand } from './audit.js';
+import { applyConfig, CONFIG_FILE, configFile, readConfig } from './config.js';
+import { diffCommand, type DiffCommandOptions } from './diff.js';
 import { printBookExamples } from './examples.js';
 import { goldenCommand } from './golden.js';
 import { listCommand } from './list.js';
@@ -12,20 +17,28 @@ import { trainCommand, type TrainCommandOptions } from './train.js';
 import { EXIT, UsageError } from './usage.js';
 import { validateCommand } from './validate.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
+import { forTerminal } from '../bounded.js';
 
 const program = new Command();
 program
   .name('tconf')
   .description('Conformance suite and float64 reference for transformer math')
+  .version(
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    '-V, --version',
+    'print the version',
+  )
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
 
 program
   .command('run')
   .description('run the fixtures against implementations and write the reports (JSON, JUnit XML, Markdown, HTML)')
-  .option('--impl <names...>', 'reference, tfjs, numpy, mutant:NAME (see tconf mutants), or exec:COMMAND ARGS (run without a shell)', [
-    'reference',
-  ])
+  .option(
+    '--impl <names...>',
+    'reference, tfjs, numpy, torch, mutant:NAME (see tconf mutants), or exec:COMMAND ARGS (run without a shell)',
+    ['reference'],
+  )
   .option('--profile <name>', "tolerance profile: float64 or float32 (default: each implementation's dtype)")
   .option('--filter <globs...>', 'only claims whose id, fixture id, tag or section matches a glob')
   .option('--report-dir <dir>', 'where the reports go', 'reports')
@@ -36,8 +49,13 @@ program
   .option('--overrides <file>', 'YAML: implementation → { claim glob → { atol, rtol } }')
   .option('--no-progress', 'no progress bar')
   .option('--allow-empty', 'exit 0 even if an implementation ran no claim at all (every claim skipped or not applicable)')
-  .action(async (o: RunCommandOptions) => {
+  .option('--strict', 'with --baseline: fail also when claims the baseline lists now pass (then run --update-baseline)')
+  .option('--json', 'the report JSON on stdout, nothing else there (messages go to stderr)')
+  .option('--config <file>', `defaults for these flags (spec/config.schema.json; default: ./${CONFIG_FILE} if there is one)`)
+  .action(async (flags: RunCommandOptions & { config?: string }, cmd: Command) => {
     try {
+      const file = configFile(flags.config);
+      const o = file ? applyConfig(flags, readConfig(file), (flag) => cmd.getOptionValueSource(flag) === 'cli') : flags;
       process.exitCode = await runCommand(suiteOrExit({ needGolden: true }), o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
@@ -51,7 +69,10 @@ program
   .description(
     'check that one implementation plugs in: its handshake, what it declares, one tiny scenario per declared op and feature, what to do next',
   )
-  .requiredOption('--impl <name...>', 'one implementation: reference, tfjs, numpy, mutant:NAME, or exec:COMMAND ARGS (run without a shell)')
+  .requiredOption(
+    '--impl <name...>',
+    'one implementation: reference, tfjs, numpy, torch, mutant:NAME, or exec:COMMAND ARGS (run without a shell)',
+  )
   .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
   .action(async (o: SmokeCommandOptions) => {
     try {
@@ -114,10 +135,28 @@ program
   });
 
 program
-  .command('train')
+  .command('diff')
   .description(
-    'train the Stage 10 model on the operations task (ops), or the Fibonacci learner (fibonacci); outputs to reports/training/<task>/',
+    "compare two runs' report.json per implementation: newly failing, passing, skipped, run; errors that moved ×10; claims added or removed",
   )
+  .argument('<old>', 'the earlier report.json')
+  .argument('<new>', 'the later report.json')
+  .option('--json', 'one JSON document on stdout (spec/diff.schema.json) instead of Markdown')
+  .option('--rows <n>', 'Markdown: rows per section before "and N more"', '20')
+  .option('--rename <pairs...>', "OLD=NEW: compare the old report's implementation OLD with the new report's NEW (others match by name)")
+  .action((oldFile: string, newFile: string, o: DiffCommandOptions) => {
+    try {
+      process.exitCode = diffCommand(oldFile, newFile, o);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`tconf diff: ${forTerminal(e.message)}`);
+      process.exitCode = EXIT.usage;
+    }
+  });
+
+program
+  .command('train')
+  .description('train the Stage 10 model on the operations task (ops), or the Fibonacci learner (fibonacci); outputs to --out-dir')
   .argument('<task>', 'ops or fibonacci')
   .option('--epochs <n>', 'ops: epochs to train (default 50)')
   .option('--steps <n>', 'fibonacci: optimisation steps')
@@ -125,7 +164,7 @@ program
   .option('--seeds <list>', 'ops: one run per seed (e.g. 1,2,3); the log gives every figure as its range over the runs')
   .option('--threads <n>', 'ops: worker threads for data-parallel batches (default: 2, or 1 on one core)')
   .option('--stop-at <accuracy>', 'ops: stop once validation accuracy reaches this (e.g. 0.995)')
-  .option('--out-dir <dir>', 'where the log and plots go (default reports/training/<task>)')
+  .option('--out-dir <dir>', 'where the log and plots go (default: reports/training/<task> in this repository, else ./tconf-train/<task>)')
   .option('--no-progress', 'no progress bar')
   .action(async (task: string, o: TrainCommandOptions) => {
     try {

@@ -1,11 +1,10 @@
 // `tconf train ops|fibonacci`: the training runs (the Stage 10 operations task, the Fibonacci learner), with a
 // progress bar and their outputs in reports/training/<task>/.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { runFibonacci } from '../../train/fibonacci.js';
 import { trainOps } from '../../train/ops.js';
-import { ROOT } from '../paths.js';
+import { trainOutDir } from './config.js';
 import { UsageError } from './usage.js';
 
 export interface TrainCommandOptions {
@@ -34,7 +33,7 @@ const commandLine = () => ['npx', 'tconf', ...process.argv.slice(2)].join(' ');
 export async function trainCommand(task: string, o: TrainCommandOptions): Promise<void> {
   const seed = positiveInt('--seed', o.seed);
   if (o.seeds !== undefined && task !== 'ops') throw new UsageError('--seeds is for ops (fibonacci takes --seed)');
-  const outDir = o.outDir ?? join(ROOT, 'reports', 'training', task);
+  const outDir = o.outDir ?? trainOutDir(task);
   if (task === 'ops') {
     const epochs = positiveInt('--epochs', o.epochs ?? '50');
     const threads = positiveInt('--threads', o.threads ?? String(Math.min(2, availableParallelism())));

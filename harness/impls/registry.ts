@@ -1,6 +1,7 @@
 // Implementations by name: `reference`, `tfjs`, `numpy` and `torch` (the Python examples, over the protocol),
 // `mutant:NAME` (harness/impls/mutants.ts), `exec:COMMAND ARGS…`.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Implementation } from '../run/implementation.js';
 import { ROOT } from '../paths.js';
@@ -37,12 +38,36 @@ const PYTHON_EXAMPLES = {
 
 export const KNOWN = ['reference', 'tfjs', 'numpy', 'torch'] as const;
 
+/**
+ * The packages `--impl tfjs` loads that an installed suite does not bring (optional peers, devDependencies in the
+ * repository): TF.js itself, and tsx, through which examples/tfjs/model.ts loads TF.js's gradient registrations.
+ */
+const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', 'tsx'] as const;
+
+/** The TF.js implementation, or, before anything is imported, which packages it lacks and how to install them. */
+async function tfjsImplementation(): Promise<Implementation> {
+  const require = createRequire(import.meta.url);
+  const missing = TFJS_PACKAGES.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length)
+    throw new Error(
+      `the tfjs implementation needs ${TFJS_PACKAGES.join(', ').replace(/, (?=[^,]*$)/, ' and ')}: npm install ${missing.join(' ')}`,
+    );
+  return (await import('../../examples/tfjs/implementation.js')).createTfjsImplementation();
+}
+
 /** The options of an implementation run as a process: per-request timeout (ms) and longest line (bytes). */
 export type ResolveOptions = Pick<ProcessOptions, 'timeoutMs' | 'maxLineBytes'>;
 
 export async function resolveImplementation(name: string, o: ResolveOptions): Promise<Implementation> {
   if (name === 'reference') return referenceImplementation;
-  if (name === 'tfjs') return (await import('../../examples/tfjs/implementation.js')).createTfjsImplementation();
+  if (name === 'tfjs') return tfjsImplementation();
   if (name === 'numpy' || name === 'torch') {
     const ex = PYTHON_EXAMPLES[name];
     const py = pythonWith(ex.module);
