@@ -96,8 +96,8 @@ describe('the config file', () => {
 });
 
 describe("tconf train's default output directory", () => {
-  it('is reports/training/TASK in this repository, ./tconf-train/TASK anywhere else', () => {
-    expect(trainOutDir('ops', ROOT)).toBe(join(ROOT, 'reports', 'training', 'ops'));
+  it('is ./tconf-train/TASK wherever it runs, so that the committed runs are replaced only when asked', () => {
+    expect(trainOutDir('ops', ROOT)).toBe(join(ROOT, 'tconf-train', 'ops'));
     const d = dir();
     expect(trainOutDir('fibonacci', d)).toBe(join(d, 'tconf-train', 'fibonacci'));
   });

@@ -1,8 +1,7 @@
 // The working directory's configuration: `tconf.config.yaml` (or `tconf run --config FILE`), the defaults of
 // `tconf run` so that a CI line is just `npx tconf run`, and where `tconf train` writes when not told.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { ROOT } from '../paths.js';
 import type { RunCommandOptions } from './run.js';
 import { UsageError } from './usage.js';
 import { readUserFile } from './user-files.js';
@@ -60,12 +59,10 @@ export function applyConfig(
 }
 
 /**
- * Where `tconf train TASK` writes without `--out-dir`: the committed runs (reports/training/TASK) only when the
- * working directory is this repository's checkout; anywhere else, an installed package included,
- * ./tconf-train/TASK in the working directory, so that nothing inside node_modules is overwritten.
+ * Where `tconf train TASK` writes without `--out-dir`: ./tconf-train/TASK in the working directory, in a checkout
+ * too, so that the committed reference runs (reports/training/TASK) and nothing inside node_modules is ever
+ * overwritten unless asked for with `--out-dir`.
  */
 export function trainOutDir(task: string, cwd: string = process.cwd()): string {
-  const same = (a: string, b: string) => existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b);
-  const inRepository = same(cwd, ROOT) && existsSync(join(ROOT, 'harness', 'cli', 'main.ts'));
-  return inRepository ? join(ROOT, 'reports', 'training', task) : join(cwd, 'tconf-train', task);
+  return join(cwd, 'tconf-train', task);
 }
