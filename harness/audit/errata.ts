@@ -10,7 +10,8 @@ export const ERRATA_FILE = join(ROOT, 'reports', 'errata.md');
 
 const KIND_TEXT: Record<string, string> = {
   arithmetic: 'arithmetic: the line does not give the number it prints',
-  'wrong-operand': 'wrong operand, formula or carried error: the line is consistent with itself but not with the true values',
+  'wrong-operand': 'wrong operand or formula: the line, at the true values of its inputs, does not give the true value',
+  carried: 'carried: right from its printed inputs, but an input it uses is an erratum (see its roots)',
   value: 'wrong value',
   'impossible-shape': 'impossible shape',
   count: 'wrong count',
@@ -54,6 +55,10 @@ export function renderErrata(audits: ClaimAudit[], documentsOnly = true): string
       show(e.correct) === '—' && e.certified !== null ? show(JSON.parse(JSON.stringify(e.certified)) as Printed) : show(e.correct);
     out.push(`- **Correct:** ${correct}`);
     out.push(`- **Kind of error:** ${KIND_TEXT[e.error_kind ?? ''] ?? e.error_kind ?? 'erratum'}`);
+    if (e.erratum_source === 'carried')
+      out.push(`- **Carried from:** ${e.roots.map((r) => `\`${r.claim}${r.index.length ? `[${r.index.join(',')}]` : ''}\``).join(', ')}`);
+    if (e.decision && e.kind !== 'relation')
+      out.push(`- **Flips the conclusion of:** ${(e.decided_by ?? []).map((id) => `\`${id}\``).join(', ')}`);
     out.push(`- **Why:** ${e.reason}`);
     if (e.suggestion) out.push(`- **Suggested correction:** ${e.suggestion}`);
     out.push('');

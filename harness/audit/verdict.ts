@@ -1,12 +1,14 @@
 // The audit of the documents: a verdict for every printed number, computed from the certified values and
-// the worksheet's own arithmetic, never typed in. The rules (spec/fixtures.md, "Verdicts"):
-//  ok        the certified value, rounded to the printed decimals, gives the printed string;
-//  rounding  not ok, but the worksheet's line, evaluated over its printed operands' rounding intervals,
-//            reaches the printed value, and (allowing each operand to be off by up to one unit in its last
-//            place, as a rounded or carried-rounded value can be) also reaches the true value;
-//  erratum   the line cannot give the printed value (arithmetic), or cannot give the true value (a wrong
-//            operand or formula, or an error carried from an earlier line), or no line explains it (value);
-//            an impossible shape, a wrong count, or a relation that fails on the printed or the true values;
+// the worksheet's own arithmetic, never typed in. The printed values are a graph: a node per printed element, an
+// edge per reference ({claim-id[i]}) of its worksheet line. Each number is read at its claim's column precision.
+// The rules (spec/fixtures.md, "Verdicts"):
+//  ok        the certified value, rounded to the printed precision, gives the printed string;
+//  rounding  not ok, but the line over its printed inputs' rounding intervals reaches the printed value, at the
+//            true values of its inputs gives the true value, and every input is itself ok or rounding;
+//  erratum   origin: the line cannot give the printed value (arithmetic), or at its true inputs cannot give the
+//            true value (wrong-operand: a wrong operand or formula), or no line explains it (value); carried: the
+//            line is right but an input is an erratum (the roots it inherits are recorded); and an impossible
+//            shape, a wrong count, or a relation that fails on the printed or the true values;
 //  unverifiable / derived  as the fixture declares: nothing printed can be checked / nothing was printed.
 import { expectedTensor } from '../fixtures/claims.js';
 import {
@@ -23,13 +25,34 @@ import type { Golden } from '../fixtures/golden.js';
 import type { Tensor } from '../../reference/tensor.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { shapeOf, toNested } from '../fixtures/tensors.js';
-import { D, intervalValue, type Interval } from '../fixtures/expr.js';
-import { formatLike, readPrinted, readShape } from '../fixtures/printed.js';
+import {
+  D,
+  evaluateInterval,
+  parse as parseExpr,
+  references,
+  type Interval,
+  type Node as ExprNode,
+  type RefNode,
+} from '../fixtures/expr.js';
+import {
+  atPrecision,
+  columnDecimals,
+  flatPosition,
+  formatLike,
+  indexAt,
+  printedShape,
+  printedStrings,
+  readPrinted,
+  readShape,
+  type PrintedNumber,
+} from '../fixtures/printed.js';
+import { CLAIM_KINDS } from '../fixtures/claim-kinds.js';
 import type { Suite } from '../fixtures/suite.js';
 
 export type ErrorKind =
   | 'arithmetic'
   | 'wrong-operand'
+  | 'carried'
   | 'value'
   | 'impossible-shape'
   | 'count'
@@ -46,6 +69,12 @@ export interface ElementAudit {
   worksheet?: string;
   /** The worksheet line's interval over its printed operands (half a unit each). */
   interval?: [string, string];
+  /** An erratum: its own (`origin`) or inherited from a wrong printed input (`carried`). */
+  erratum_source?: ErratumSource;
+  /** The worksheet line with each reference replaced by the printed value it names (as the page writes it). */
+  resolved?: string;
+  /** An erratum's roots: itself for an origin, the origins it inherits from for a carried one. */
+  roots?: ErratumRoot[];
 }
 
 export interface ClaimAudit {
@@ -54,6 +83,8 @@ export interface ClaimAudit {
   /** The document section of the fixture, e.g. "Book §6.10" (summaries group by it). */
   document_section: string;
   seed: string | null;
+  /** The line of the seed text on which the quote starts. */
+  line: number | null;
   section: string | null;
   quote: string;
   kind: Claim['kind'];
@@ -62,6 +93,17 @@ export interface ClaimAudit {
   verdict: Verdict;
   expected_verdict: Verdict;
   error_kind: ErrorKind | null;
+  /** An erratum: `origin` if one of its elements is wrong by itself, `carried` if all only inherit one. */
+  erratum_source: ErratumSource | null;
+  /** An erratum's roots (see ElementAudit.roots), over all its wrong elements. */
+  roots: ErratumRoot[];
+  /**
+   * A decision error: on a relation, the printed numbers and the true values draw opposite conclusions; on an
+   * erratum, it is a printed operand of such a relation (it flips the page's conclusion).
+   */
+  decision?: true;
+  /** A decision error's other side: the erratum operands of a relation, the relations an erratum flips. */
+  decided_by?: string[];
   reason: string;
   correct: Printed | null;
   suggestion: string | null;
@@ -73,45 +115,209 @@ const show = (x: number) => String(Number(x.toPrecision(7)));
 const showI = (i: Interval): [string, string] => [i.lo.toSignificantDigits(7).toString(), i.hi.toSignificantDigits(7).toString()];
 const within = (x: number, i: Interval, slack = 0) => new D(x).gte(i.lo.minus(slack)) && new D(x).lte(i.hi.plus(slack));
 
-function flatStrings(p: Printed): string[] {
-  return typeof p === 'string' ? [p] : p.flatMap(flatStrings);
+const flatStrings = printedStrings;
+
+/** An erratum's root: the printed element (global claim id, element index) where the wrong value first appears. */
+export interface ErratumRoot {
+  claim: string;
+  index: number[];
 }
 
-function printedShape(p: Printed): number[] {
-  return typeof p === 'string' ? [] : [p.length, ...printedShape(p[0])];
+/** Where an erratum comes from: its own line or value (`origin`), or a wrong printed input its line uses (`carried`). */
+export type ErratumSource = 'origin' | 'carried';
+
+const rootText = (r: ErratumRoot) => `${r.claim}${r.index.length ? `[${r.index.join(',')}]` : ''}`;
+
+/** One printed element of the document: a node of its computation graph. */
+interface GraphNode {
+  key: string;
+  claimId: string;
+  index: number[];
+  printed: string;
+  /** The printed number at its column's precision. */
+  p: PrintedNumber;
+  certified: number;
+  /** The worksheet line and its parsed tree, if the fixture gives one. */
+  line?: string;
+  tree?: ExprNode;
+  where: string;
 }
 
-/** One printed number against its certified value and, if given, the worksheet's line. */
-export function auditNumber(printedText: string, certified: number, worksheet?: string): Omit<ElementAudit, 'index'> {
-  const p = readPrinted(printedText);
-  const correct = formatLike(certified, p);
-  const base = { printed: printedText, certified, correct, ...(worksheet ? { worksheet } : {}) };
-  if (Math.abs(certified - p.value) <= p.half * (1 + 1e-9) + 1e-15) return { ...base, verdict: 'ok' };
-  if (!worksheet) return { ...base, verdict: 'erratum', error_kind: 'value' };
-  const scale = readPrinted(printedText).text.trim().endsWith('%') ? 100 : 1;
-  const w1 = intervalValue(worksheet, 1);
-  const at = (i: Interval): Interval => ({ lo: i.lo.div(scale), hi: i.hi.div(scale) });
-  const line = at(w1);
-  const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
-  const interval = showI(line);
-  if (line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi))
-    return { ...base, verdict: 'erratum', error_kind: 'arithmetic', interval };
-  const loose = at(intervalValue(worksheet, 2));
-  if (within(certified, loose, 1e-15)) return { ...base, verdict: 'rounding', interval };
-  return { ...base, verdict: 'erratum', error_kind: 'wrong-operand', interval };
+/**
+ * The printed values of a suite as a graph: a node per printed element of every value and count claim, an edge per
+ * reference of its worksheet line. Each node's verdict is computed once, from its inputs' verdicts.
+ */
+export class AuditGraph {
+  private nodes = new Map<string, GraphNode>();
+  private memo = new Map<string, Omit<ElementAudit, 'index'>>();
+  private busy = new Set<string>();
+  private problems = new Map<string, string>();
+
+  constructor(fixtures: { lf: LoadedFixture; golden: Golden | null }[]) {
+    for (const { lf, golden } of fixtures) {
+      const f = lf.fixture;
+      for (const c of f.claims) {
+        if (CLAIM_KINDS[c.kind].printed !== 'numbers' || c.printed === undefined) continue;
+        const id = claimId(f, c);
+        const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
+        const t = expectedTensor(c, golden);
+        if (!t) {
+          this.problems.set(id, `${where}: no certified value (run tconf golden)`);
+          continue;
+        }
+        const strings = printedStrings(c.printed);
+        const nested = toNested(t);
+        const shape = shapeOf(nested);
+        const values = flatNumbers(nested);
+        if (printedShape(c.printed).join() !== shape.join()) {
+          this.problems.set(id, `${where}: printed has shape [${printedShape(c.printed)}] but the certified value has shape [${shape}]`);
+          continue;
+        }
+        const lines = c.worksheet === undefined ? [] : printedStrings(c.worksheet);
+        if (c.worksheet !== undefined && lines.length !== strings.length) {
+          this.problems.set(id, `${where}: worksheet has ${lines.length} line(s) for ${strings.length} printed value(s)`);
+          continue;
+        }
+        let decimals: number;
+        try {
+          decimals = columnDecimals(strings, c.precision ?? f.precision);
+        } catch (e) {
+          this.problems.set(id, `${where}: ${(e as Error).message}`);
+          continue;
+        }
+        strings.forEach((printed, k) => {
+          const index = indexAt(k, shape);
+          const key = `${id}#${k}`;
+          const line = lines[k] || undefined;
+          let tree: ExprNode | undefined;
+          try {
+            tree = line ? parseExpr(line) : undefined;
+          } catch (e) {
+            this.problems.set(id, `${where}: ${(e as Error).message}`);
+          }
+          const node: GraphNode = {
+            key,
+            claimId: id,
+            index,
+            printed,
+            p: atPrecision(readPrinted(printed), decimals),
+            certified: values[k],
+            where,
+            ...(line ? { line, tree } : {}),
+          };
+          this.nodes.set(key, node);
+        });
+      }
+    }
+  }
+
+  /** The node a reference of a line in fixture `fixtureId` names. */
+  private target(fixtureId: string, r: RefNode, where: string): GraphNode {
+    const id = `${r.fixture ?? fixtureId}/${r.claim}`;
+    const first = this.nodes.get(`${id}#0`);
+    if (!first) throw new Error(`${where}: reference ${r.text}: no printed numbers of claim ${id} in the audited fixtures`);
+    const shape = [...this.shapeOf(id)];
+    const k = flatPosition(r.index, shape);
+    if (typeof k === 'string') throw new Error(`${where}: reference ${r.text}: ${k}`);
+    return this.nodes.get(`${id}#${k}`)!;
+  }
+
+  private shapeOf(id: string): number[] {
+    let last: GraphNode | undefined;
+    for (let k = 0; this.nodes.has(`${id}#${k}`); k++) last = this.nodes.get(`${id}#${k}`);
+    return last!.index.map((i) => i + 1);
+  }
+
+  /** The element audits of a claim (throws on a fixture inconsistency found while building the graph). */
+  elementsOf(id: string): ElementAudit[] {
+    const problem = this.problems.get(id);
+    if (problem) throw new Error(problem);
+    const out: ElementAudit[] = [];
+    for (let k = 0; this.nodes.has(`${id}#${k}`); k++) {
+      const n = this.nodes.get(`${id}#${k}`)!;
+      out.push({ index: n.index, ...this.judge(n) });
+    }
+    return out;
+  }
+
+  /** The verdict of one printed element, from its certified value, its line and its inputs' verdicts. */
+  private judge(n: GraphNode): Omit<ElementAudit, 'index'> {
+    const done = this.memo.get(n.key);
+    if (done) return done;
+    if (this.busy.has(n.key)) throw new Error(`${n.where}: worksheet references form a cycle through ${n.key}`);
+    this.busy.add(n.key);
+    try {
+      const r = this.judgeOnce(n);
+      this.memo.set(n.key, r);
+      return r;
+    } finally {
+      this.busy.delete(n.key);
+    }
+  }
+
+  private judgeOnce(n: GraphNode): Omit<ElementAudit, 'index'> {
+    const { p, certified } = n;
+    const correct = formatLike(certified, p);
+    const self: ErratumRoot = { claim: n.claimId, index: n.index };
+    const base: Omit<ElementAudit, 'index' | 'verdict'> = {
+      printed: n.printed,
+      certified,
+      correct,
+      ...(n.line ? { worksheet: n.line } : {}),
+    };
+    if (Math.abs(certified - p.value) <= p.half * (1 + 1e-9) + 1e-15) return { ...base, verdict: 'ok' };
+    if (!n.tree) return { ...base, verdict: 'erratum', error_kind: 'value', erratum_source: 'origin', roots: [self] };
+    const fixtureId = n.claimId.split('/')[0];
+    const refs = references(n.tree);
+    const inputs = refs.map((r) => this.target(fixtureId, r, n.where));
+    const byRef = new Map(refs.map((r, i) => [r, inputs[i]]));
+    if (refs.length) {
+      let resolved = n.line!;
+      refs.forEach((r, i) => {
+        const t = inputs[i].printed.trim();
+        resolved = resolved.replace(r.text, t.startsWith('-') || t.startsWith('−') ? `(${t})` : t);
+      });
+      base.resolved = resolved;
+    }
+    const scale = p.text.trim().endsWith('%') ? 100 : 1;
+    const at = (i: Interval): Interval => ({ lo: i.lo.div(scale), hi: i.hi.div(scale) });
+    let line: Interval;
+    let truth: Interval;
+    try {
+      // Over the printed inputs: each reference its printed value's rounding interval, each rounded literal its own.
+      line = at(
+        evaluateInterval(n.tree, false, 1, (r) => {
+          const q = byRef.get(r)!.p;
+          return { lo: new D(q.value).minus(q.half), hi: new D(q.value).plus(q.half) };
+        }),
+      );
+      // At the true inputs: each reference its certified value; a rounded literal (not traced to a printed value) ± one unit.
+      truth = at(
+        evaluateInterval(n.tree, false, 2, (r) => {
+          const x = new D(byRef.get(r)!.certified);
+          return { lo: x, hi: x };
+        }),
+      );
+    } catch (e) {
+      throw new Error(`${n.where}: ${(e as Error).message}`);
+    }
+    const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
+    const interval = showI(line);
+    if (line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi))
+      return { ...base, verdict: 'erratum', error_kind: 'arithmetic', erratum_source: 'origin', roots: [self], interval };
+    const slack = Math.max(1e-15, 1e-9 * Math.abs(certified));
+    if (!within(certified, truth, slack))
+      return { ...base, verdict: 'erratum', error_kind: 'wrong-operand', erratum_source: 'origin', roots: [self], interval };
+    const wrong = inputs.map((m) => this.judge(m)).filter((a) => a.verdict === 'erratum');
+    if (wrong.length === 0) return { ...base, verdict: 'rounding', interval };
+    const roots = new Map<string, ErratumRoot>();
+    for (const a of wrong) for (const r of a.roots ?? []) roots.set(rootText(r), r);
+    return { ...base, verdict: 'erratum', error_kind: 'carried', erratum_source: 'carried', roots: [...roots.values()], interval };
+  }
 }
 
 function flatNumbers(n: Nested): number[] {
   return typeof n === 'number' ? [n] : n.flatMap(flatNumbers);
-}
-
-function indexOf(flat: number, shape: number[]): number[] {
-  const idx: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx.unshift(flat % shape[d]);
-    flat = Math.floor(flat / shape[d]);
-  }
-  return idx;
 }
 
 /** Replaces each wrong printed string in the quote by its correct form (left to right). */
@@ -192,7 +398,8 @@ interface AuditContext {
   c: Claim;
   golden: Golden | null;
   where: string;
-  base: Omit<ClaimAudit, 'certified' | 'verdict' | 'error_kind' | 'reason' | 'correct' | 'suggestion'>;
+  graph: AuditGraph;
+  base: Omit<ClaimAudit, 'certified' | 'verdict' | 'error_kind' | 'erratum_source' | 'roots' | 'reason' | 'correct' | 'suggestion'>;
 }
 
 /** The certified tensor of a claim that reads itself. */
@@ -203,7 +410,7 @@ function certifiedOf({ c, golden, where }: AuditContext): Tensor {
 }
 
 /** A recipe-dependent figure: reported, never judged (it may point at what our own run measured). */
-function auditUnverifiable({ c, golden, where, base }: AuditContext): ClaimAudit {
+function auditUnverifiable({ c, golden, where, base }: AuditContext): Judged {
   const measured = c.path ? expectedTensor(c, golden) : null;
   if (c.path && !measured) throw new Error(`${where}: no measured value for ${c.path} (run tconf golden)`);
   let shown = '';
@@ -223,7 +430,7 @@ function auditUnverifiable({ c, golden, where, base }: AuditContext): ClaimAudit
 }
 
 /** A relation, on the certified values and on the printed ones. */
-function auditRelation({ c, golden, where, base }: AuditContext): ClaimAudit {
+function auditRelation({ c, golden, where, base }: AuditContext): Judged {
   const ops = c.of ?? [];
   const certified = ops.map((o) => {
     const t = expectedTensor(o, golden);
@@ -255,11 +462,13 @@ function auditRelation({ c, golden, where, base }: AuditContext): ClaimAudit {
     reason,
     correct: null,
     suggestion: null,
+    // The conclusion the page draws from its printed numbers is not the one the true values give.
+    ...(onPaper && onPaper.holds !== truth.holds ? { decision: true, decided_by: [] } : {}),
   };
 }
 
 /** A value the document asks for but never prints. */
-function auditDerived(cx: AuditContext): ClaimAudit {
+function auditDerived(cx: AuditContext): Judged {
   const { c, base } = cx;
   const certified = toNested(certifiedOf(cx));
   return {
@@ -274,7 +483,7 @@ function auditDerived(cx: AuditContext): ClaimAudit {
 }
 
 /** A printed matrix shape against the shape the computation needs. */
-function auditShape(cx: AuditContext): ClaimAudit {
+function auditShape(cx: AuditContext): Judged {
   const { c, base } = cx;
   const t = certifiedOf(cx);
   const printed = c.printed!;
@@ -296,27 +505,13 @@ function auditShape(cx: AuditContext): ClaimAudit {
   };
 }
 
-/** Printed numbers, element by element, with the worksheet's arithmetic; a count is wrong as a count. */
+/** Printed numbers, element by element, from the graph of printed values; a count is wrong as a count. */
 function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
-  const { c, where, base } = cx;
+  const { c, base, graph } = cx;
   const t = certifiedOf(cx);
   const certified = toNested(t);
   const printed = c.printed!;
-  const values = flatNumbers(certified);
-  const strings = flatStrings(printed);
-  if (printedShape(printed).join() !== shapeOf(certified).join()) {
-    throw new Error(`${where}: printed has shape [${printedShape(printed)}] but the certified value has shape [${shapeOf(certified)}]`);
-  }
-  const sheets = c.worksheet === undefined ? [] : flatStrings(c.worksheet);
-  if (c.worksheet !== undefined && sheets.length !== strings.length)
-    throw new Error(`${where}: worksheet has ${sheets.length} line(s) for ${strings.length} printed value(s)`);
-  const elements = strings.map((s, i) => {
-    try {
-      return { index: indexOf(i, t.shape), ...auditNumber(s, values[i], sheets[i] || undefined) };
-    } catch (e) {
-      throw new Error(`${where}: ${(e as Error).message}`);
-    }
-  });
+  const elements = graph.elementsOf(base.id).map((e) => ({ ...e }));
   if (count) for (const e of elements) if (e.verdict !== 'ok') e.error_kind = 'count';
   const worst = elements.reduce((w, e) => (RANK[e.verdict] > RANK[w.verdict] ? e : w), elements[0]);
   const bad = elements.filter((e) => e.verdict !== 'ok');
@@ -329,24 +524,37 @@ function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
             if (e.verdict === 'rounding')
               return (
                 `${at}${e.printed} is ${show(e.certified)} (${e.correct}); ` +
-                `the worksheet's ${e.worksheet} over its rounded operands gives [${e.interval}]`
+                `the worksheet's ${e.resolved ?? e.worksheet} over its rounded operands gives [${e.interval}]`
               );
             if (e.error_kind === 'arithmetic')
-              return `${at}${e.worksheet} gives [${e.interval}], not ${e.printed}; the true value is ${show(e.certified)}`;
+              return `${at}${e.resolved ?? e.worksheet} gives [${e.interval}], not ${e.printed}; the true value is ${show(e.certified)}`;
             if (e.error_kind === 'wrong-operand')
               return (
-                `${at}${e.printed} follows from ${e.worksheet} but the true value is ${show(e.certified)}: ` +
-                'a wrong operand or formula, or an error carried from an earlier line'
+                `${at}${e.printed} follows from ${e.resolved ?? e.worksheet} but the true value is ${show(e.certified)}: ` +
+                'at the true values of its inputs the line does not give it (a wrong operand or formula)'
+              );
+            if (e.erratum_source === 'carried')
+              return (
+                `${at}${e.printed} follows from ${e.resolved ?? e.worksheet} over its printed inputs, but carries the erratum of ` +
+                `${(e.roots ?? []).map(rootText).join(', ')}; the true value is ${show(e.certified)} (${e.correct})`
               );
             return `${at}printed ${e.printed}, true value ${show(e.certified)} (${e.correct})`;
           })
           .join('; ');
   const wrong = worst.verdict !== 'ok';
+  const errata = elements.filter((e) => e.verdict === 'erratum');
+  const roots = new Map<string, ErratumRoot>();
+  for (const e of errata) for (const r of e.roots ?? []) roots.set(rootText(r), r);
   return {
     ...base,
     certified,
     verdict: worst.verdict,
-    error_kind: worst.error_kind ?? null,
+    error_kind:
+      worst.verdict === 'erratum'
+        ? ((errata.find((e) => e.erratum_source === 'origin') ?? worst).error_kind ?? null)
+        : (worst.error_kind ?? null),
+    erratum_source: errata.length ? (errata.some((e) => e.erratum_source === 'origin') ? 'origin' : 'carried') : null,
+    roots: [...roots.values()],
     reason,
     correct: wrong
       ? rebuild(
@@ -375,16 +583,24 @@ const AUDIT_OF_KIND = {
   derived: auditDerived,
   relation: auditRelation,
   unverifiable: auditUnverifiable,
-} satisfies Record<ClaimKind, (cx: AuditContext) => ClaimAudit>;
+} satisfies Record<ClaimKind, (cx: AuditContext) => Judged>;
 
-/** The audit of one claim against the frozen certified values. Throws on a fixture inconsistency. */
-export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): ClaimAudit {
+/** A claim audit before its erratum's source is filled in (a claim other than numbers is its own origin). */
+type Judged = Omit<ClaimAudit, 'erratum_source' | 'roots'> & Partial<Pick<ClaimAudit, 'erratum_source' | 'roots'>>;
+
+/**
+ * The audit of one claim against the frozen certified values, in the graph of printed values (by default the graph
+ * of its own fixture: a reference to another fixture needs the suite's, see auditSuite). Throws on a fixture
+ * inconsistency.
+ */
+export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null, graph = new AuditGraph([{ lf, golden }])): ClaimAudit {
   const f = lf.fixture;
   const base: AuditContext['base'] = {
     id: claimId(f, c),
     fixture: f.id,
     document_section: sectionLabel(f),
     seed: f.seed ?? null,
+    line: c.line ?? null,
     section: claimSection(f, c),
     quote: c.quote,
     kind: c.kind,
@@ -393,13 +609,55 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null): 
     elements: [] as ElementAudit[],
   };
   const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
-  return AUDIT_OF_KIND[c.kind]({ c, golden, where, base });
+  const a: Judged = AUDIT_OF_KIND[c.kind]({ c, golden, where, base, graph });
+  const erratum = a.verdict === 'erratum';
+  return {
+    ...a,
+    erratum_source: a.erratum_source ?? (erratum ? 'origin' : null),
+    roots: a.roots ?? (erratum ? [{ claim: a.id, index: [] }] : []),
+  };
 }
 
 /** The audit of every claim of a suite, in fixture order. */
 export function auditSuite(suite: Pick<Suite, 'fixtures' | 'goldenOf'>): ClaimAudit[] {
-  return suite.fixtures.flatMap((lf) => {
+  const graph = new AuditGraph(suite.fixtures.map((lf) => ({ lf, golden: suite.goldenOf(lf.fixture.id) })));
+  const audits = suite.fixtures.flatMap((lf) => {
     const g = suite.goldenOf(lf.fixture.id);
-    return lf.fixture.claims.map((c) => auditClaim(lf, c, g));
+    return lf.fixture.claims.map((c) => auditClaim(lf, c, g, graph));
   });
+  markDecisions(suite.fixtures, audits);
+  return audits;
+}
+
+/**
+ * Decision errors: a relation whose printed operands conclude the opposite of the true values is flipped by the
+ * errata among the value claims that print those operands (same fixture, same trace path, the operand's element
+ * inside the claim's value, the same printed string); each is marked `decision` and names the relations.
+ */
+function markDecisions(fixtures: LoadedFixture[], audits: ClaimAudit[]): void {
+  const byId = new Map(audits.map((a) => [a.id, a]));
+  for (const lf of fixtures) {
+    const f = lf.fixture;
+    for (const r of f.claims) {
+      const ra = byId.get(claimId(f, r));
+      if (!ra?.decision || !r.of) continue;
+      for (const o of r.of) {
+        if (!o.path || o.printed === undefined) continue;
+        const oat = o.at ?? [];
+        const shown = printedStrings(o.printed).map((x) => x.trim());
+        for (const c of f.claims) {
+          const ca = byId.get(claimId(f, c));
+          if (ca?.verdict !== 'erratum' || c.kind === 'relation' || c.path !== o.path || c.printed === undefined) continue;
+          const cat = c.at ?? [];
+          if (cat.length > oat.length || cat.some((x, k) => x !== oat[k])) continue;
+          const rest = oat.slice(cat.length);
+          const el = ca.elements.find((e) => e.index.length >= rest.length && rest.every((x, k) => e.index[k] === x));
+          if (el?.verdict !== 'erratum' || !shown.includes(el.printed.trim())) continue;
+          ca.decision = true;
+          ca.decided_by = [...new Set([...(ca.decided_by ?? []), ra.id])];
+          ra.decided_by = [...new Set([...(ra.decided_by ?? []), ca.id])];
+        }
+      }
+    }
+  }
 }

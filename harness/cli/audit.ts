@@ -12,7 +12,11 @@ export function auditCommand(o: { json?: boolean; write?: boolean; files?: strin
     console.error('tconf audit --write covers every fixture; drop --files');
     return EXIT.usage;
   }
-  const audits = auditSuite(suiteOrExit({ only: o.files, needGolden: true }));
+  // Every fixture is audited (a worksheet line may reference another fixture's printed values); --files picks
+  // which fixtures are shown.
+  const suite = suiteOrExit({ needGolden: true });
+  const shown = new Set(suite.fixtures.filter((lf) => !o.files || lf.file.includes(o.files)).map((lf) => lf.fixture.id));
+  const audits = auditSuite(suite).filter((a) => shown.has(a.fixture));
   if (o.json) {
     process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
     return EXIT.ok;
@@ -24,11 +28,16 @@ export function auditCommand(o: { json?: boolean; write?: boolean; files?: strin
   }
   for (const a of audits) {
     const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
-    const kind = a.error_kind ? ` [${a.error_kind}]` : '';
+    const roots = a.roots.map((r) => `${r.claim}${r.index.length ? `[${r.index.join(',')}]` : ''}`).join(', ');
+    const kind = a.error_kind ? ` [${a.error_kind}${a.erratum_source === 'carried' ? ` from ${roots}` : ''}]` : '';
     const suggested = a.suggestion ? `\n    suggested: ${a.suggestion}` : '';
     console.log(`${a.id}\t${a.verdict}${kind}${flag}\n    ${a.reason}${suggested}`);
   }
-  const counts = audits.reduce<Record<string, number>>((m, a) => ((m[a.verdict] = (m[a.verdict] ?? 0) + 1), m), {});
+  const counts = audits.reduce<Record<string, number>>((m, a) => {
+    const k = a.verdict === 'erratum' ? `erratum (${a.erratum_source})` : a.verdict;
+    m[k] = (m[k] ?? 0) + 1;
+    return m;
+  }, {});
   const mismatches = audits.filter((a) => a.verdict !== a.expected_verdict).length;
   console.log(
     `${audits.length} claim(s): ${Object.entries(counts)
