@@ -1,8 +1,9 @@
 // The data flow is the import graph: each stage may import from the stages before it, never from one after
 // it. Stages, first to last: the shared base (paths, bounded text, exact decimals), fixtures/ (load), run/
 // (run an implementation and judge), impls/ (the implementations), audit/ (the documents' arithmetic),
-// certify/ (the independent recomputation), report/, cli/, dev/ (tooling). reference/ sits below them all and
-// imports nothing of the harness; certify/ never imports reference/ (it must stay an independent check).
+// certify/ (the independent recomputation), diagnose/ (which mistake, and where it first shows), report/, cli/,
+// dev/ (tooling). reference/ sits below them all and imports nothing of the harness; certify/ never imports
+// reference/ (it must stay an independent check).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ const STAGES: string[][] = [
   ['harness/impls', 'examples'],
   ['harness/audit'],
   ['harness/certify'],
+  ['harness/diagnose'],
   ['harness/report'],
   ['harness/cli'],
   ['harness/dev'],

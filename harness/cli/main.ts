@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ROOT } from '../paths.js';
 import { auditCommand } from './audit.js';
 import { applyConfig, CONFIG_FILE, configFile, readConfig } from './config.js';
+import { diagnoseCommand, type DiagnoseCommandOptions } from './diagnose.js';
 import { diffCommand, type DiffCommandOptions } from './diff.js';
 import { printBookExamples } from './examples.js';
 import { goldenCommand } from './golden.js';
@@ -150,6 +151,29 @@ program
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       console.error(`tconf diff: ${forTerminal(e.message)}`);
+      process.exitCode = EXIT.usage;
+    }
+  });
+
+program
+  .command('diagnose')
+  .description(
+    "for each failing implementation: the first wrong value in the computation's dataflow and the classic mistake (mutant) it matches",
+  )
+  .argument('[report]', 'a report.json of tconf run (small tensors only keep their values: larger ones match by status)')
+  .option('--impl <names...>', 'run these implementations (same words as tconf run) and diagnose them with every actual value')
+  .option('--profile <name>', "tolerance profile: float64 or float32 (default: the report's, or each implementation's dtype)")
+  .option('--filter <globs...>', 'with --impl: only claims whose id, fixture id, tag or section matches a glob')
+  .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
+  .option('--rows <n>', 'failing scenarios listed per implementation', '10')
+  .option('--no-pairs', 'do not try pairs of mutants when no single one matches')
+  .option('--json', 'one JSON document on stdout')
+  .action(async (file: string | undefined, o: DiagnoseCommandOptions) => {
+    try {
+      process.exitCode = await diagnoseCommand(() => suiteOrExit({ needGolden: true }), file, o);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`tconf diagnose: ${forTerminal(e.message)}`);
       process.exitCode = EXIT.usage;
     }
   });
