@@ -78,7 +78,7 @@ def model_with(block):
         return trace
     return model
 
-FEATURES = ["forward", "residual"]
+FEATURES = ["forward"]
 
 if __name__ == "__main__":
     tc.serve(name="walkthrough", version="4", ops=STEP_3, model=model_with(block), features=FEATURES)

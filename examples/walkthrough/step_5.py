@@ -27,7 +27,7 @@ def block(c, W, l, X, t):
     return ffn(c, W, l, h, t) if c["dFF"] else h
 
 OPS = {**STEP_3, "relu": relu}
-FEATURES = STEP_4 + ["ffn"]
+FEATURES = STEP_4 + ["ffn", "residual"]
 
 if __name__ == "__main__":
     tc.serve(name="walkthrough", version="5", ops=OPS, model=model_with(block), features=FEATURES)
