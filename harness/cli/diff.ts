@@ -2,13 +2,14 @@
 // or JSON (spec/diff.schema.json). Both files are checked against spec/report.schema.json first (exit 2).
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020.js';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { forTerminal, truncate } from '../bounded.js';
 import { ROOT } from '../paths.js';
 import type { RunReport } from '../report/build.js';
 import { DEFAULT_ROWS, diffReports, renderDiffJson, renderDiffMarkdown } from '../report/diff.js';
 import { EXIT, UsageError } from './usage.js';
+import { describe, segments } from './user-files.js';
 
 /** A report of many implementations is megabytes; past this it cannot be a report (and JSON.parse would choke). */
 export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
@@ -22,21 +23,6 @@ const ajv = new Ajv2020.default({
   formats: { 'date-time': (s: string) => ISO_DATE.test(s) && !Number.isNaN(Date.parse(s)) },
 });
 let validateReport: ReturnType<typeof ajv.compile> | undefined;
-
-const segments = (pointer: string): Array<string | number> =>
-  pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-
-function describe(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') return `unknown key '${truncate(String(p.additionalProperty), 80)}'`;
-  if (e.keyword === 'required') return `missing required key '${String(p.missingProperty)}'`;
-  if (e.keyword === 'const') return `must be ${JSON.stringify(p.allowedValue)}`;
-  return e.message ?? e.keyword;
-}
 
 /** Problems as `file:line: field: message`; lines are found by re-parsing with positions, only when there are problems. */
 function located(file: string, text: string, problems: Array<{ at: Array<string | number>; message: string }>): string {

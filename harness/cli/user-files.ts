@@ -19,14 +19,16 @@ function schema(name: string): ValidateFunction {
   return v;
 }
 
-const segments = (pointer: string): Array<string | number> =>
+/** A JSON pointer (`/claims/3/id`) as path segments (`['claims', 3, 'id']`). */
+export const segments = (pointer: string): Array<string | number> =>
   pointer
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 
-function describe(e: ErrorObject): string {
+/** A schema error in plain words (unknown key, missing key, wrong constant, else Ajv's message). */
+export function describe(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'additionalProperties') return `unknown key '${truncate(String(p.additionalProperty), 80)}'`;
   if (e.keyword === 'required') return `missing required key '${String(p.missingProperty)}'`;
