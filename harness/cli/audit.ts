@@ -3,20 +3,31 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
-import { auditSuite } from '../audit/verdict.js';
+import { auditSuite, type ClaimAudit } from '../audit/verdict.js';
 import { suiteOrExit } from './suite.js';
 import { EXIT } from './usage.js';
 
-export function auditCommand(o: { json?: boolean; write?: boolean; files?: string }): number {
-  if (o.write && o.files) {
-    console.error('tconf audit --write covers every fixture; drop --files');
+/** What `--only` may keep: a verdict, or one side of an erratum (`origin`: where the document went wrong). */
+export const ONLY = ['ok', 'rounding', 'erratum', 'origin', 'carried', 'unverifiable', 'derived'] as const;
+
+const kept = (a: ClaimAudit, only: string[]) =>
+  only.some((w) => (w === 'origin' || w === 'carried' ? a.verdict === 'erratum' && a.erratum_source === w : a.verdict === w));
+
+export function auditCommand(o: { json?: boolean; write?: boolean; files?: string; only?: string[] }): number {
+  if (o.write && (o.files || o.only)) {
+    console.error('tconf audit --write covers every claim; drop --files and --only');
+    return EXIT.usage;
+  }
+  const unknown = (o.only ?? []).filter((w) => !(ONLY as readonly string[]).includes(w));
+  if (unknown.length) {
+    console.error(`tconf audit --only: unknown '${unknown.join("', '")}' (one or more of ${ONLY.join(', ')})`);
     return EXIT.usage;
   }
   // Every fixture is audited (a worksheet line may reference another fixture's printed values); --files picks
   // which fixtures are shown.
   const suite = suiteOrExit({ needGolden: true });
   const shown = new Set(suite.fixtures.filter((lf) => !o.files || lf.file.includes(o.files)).map((lf) => lf.fixture.id));
-  const audits = auditSuite(suite).filter((a) => shown.has(a.fixture));
+  const audits = auditSuite(suite).filter((a) => shown.has(a.fixture) && (!o.only?.length || kept(a, o.only)));
   if (o.json) {
     process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
     return EXIT.ok;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ROOT } from '../paths.js';
-import { auditCommand } from './audit.js';
+import { auditCommand, ONLY } from './audit.js';
 import { applyConfig, CONFIG_FILE, configFile, readConfig } from './config.js';
 import { diagnoseCommand, type DiagnoseCommandOptions } from './diagnose.js';
 import { diffCommand, type DiffCommandOptions } from './diff.js';
@@ -119,8 +119,9 @@ program
   .description('the errata audit of the seeds: a computed verdict for every printed number')
   .option('--json', 'one JSON document on stdout')
   .option('--write', 'regenerate reports/errata.md')
+  .option('--only <verdicts...>', `only these verdicts: ${ONLY.join(', ')} (origin and carried: the two kinds of erratum)`)
   .option(...FILES)
-  .action((o: { json?: boolean; write?: boolean; files?: string }) => {
+  .action((o: { json?: boolean; write?: boolean; files?: string; only?: string[] }) => {
     process.exitCode = auditCommand(o);
   });
 
