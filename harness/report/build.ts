@@ -55,7 +55,20 @@ export interface ClaimEntry {
   quote: string;
   printed: Printed | null;
   expected: Values[] | null;
-  audit: { verdict: string; error_kind: string | null; reason: string; correct: Printed | null; suggestion: string | null } | null;
+  audit: {
+    verdict: string;
+    error_kind: string | null;
+    /** An erratum's own line or value went wrong (origin), or a wrong printed input it uses (carried). */
+    erratum_source: 'origin' | 'carried' | null;
+    /** The erratum's origins as `<fixture>/<claim>[i,j]`. */
+    roots: string[];
+    /** It flips a conclusion the document prints. */
+    decision: boolean;
+    seed_line: number | null;
+    reason: string;
+    correct: Printed | null;
+    suggestion: string | null;
+  } | null;
   results: Record<string, ResultEntry>;
 }
 
@@ -199,7 +212,19 @@ export function buildReport(
         quote: c.quote,
         printed: c.printed ?? (c.of ? (c.of.map((o) => o.printed ?? '') as Printed) : null),
         expected: expectedValues.every((t) => t) && expectedValues.length ? expectedValues.map((t) => summarise(t!.data, t!.shape)) : null,
-        audit: a ? { verdict: a.verdict, error_kind: a.error_kind, reason: a.reason, correct: a.correct, suggestion: a.suggestion } : null,
+        audit: a
+          ? {
+              verdict: a.verdict,
+              error_kind: a.error_kind,
+              erratum_source: a.erratum_source,
+              roots: a.roots.map((r) => `${r.claim}${r.index.length ? `[${r.index.join(',')}]` : ''}`),
+              decision: a.decision === true,
+              seed_line: a.line,
+              reason: a.reason,
+              correct: a.correct,
+              suggestion: a.suggestion,
+            }
+          : null,
         results: record(),
       };
       for (const run of runs) {

@@ -403,10 +403,16 @@ function documentView(c) {
     ),
   );
   box.append(el('div', {}, el('b', {}, 'quote: '), c.quote));
-  box.append(el('div', {}, el('b', {}, 'source: '), (c.seed ?? 'synthetic') + ' § ' + (c.section ?? '') + ' — ' + c.file + ':' + c.line));
+  const seedLine = c.audit?.seed_line ? ' line ' + c.audit.seed_line : '';
+  const where = (c.seed ?? 'synthetic') + seedLine + ' § ' + (c.section ?? '') + ' — fixture ' + c.file + ':' + c.line;
+  box.append(el('div', {}, el('b', {}, 'source: '), where));
   if (c.printed != null) box.append(el('div', {}, el('b', {}, 'printed: '), showPrinted(c.printed)));
   if (c.audit) {
     box.append(el('div', {}, el('b', {}, 'audit: '), c.audit.reason + (c.audit.error_kind ? ' (' + c.audit.error_kind + ')' : '')));
+    if (c.audit.erratum_source === 'carried' && c.audit.roots?.length)
+      box.append(el('div', {}, el('b', {}, 'carried from: '), c.audit.roots.join(', ') + ' (the erratum to fix first)'));
+    else if (c.audit.erratum_source === 'origin') box.append(el('div', {}, el('b', {}, 'origin: '), 'the document goes wrong here'));
+    if (c.audit.decision) box.append(el('div', {}, el('b', {}, 'decision error: '), 'it flips a conclusion the document prints'));
     if (c.audit.correct !== null) box.append(el('div', {}, el('b', {}, 'should print: '), showPrinted(c.audit.correct)));
     if (c.audit.suggestion) box.append(el('div', {}, el('b', {}, 'suggested text: '), c.audit.suggestion));
     if (c.audit.verdict === 'erratum')
