@@ -3,7 +3,7 @@
 // forward trace, every parameter's gradient (per example and for the batch) and the updated parameters, and
 // declares exactly those trace names: intermediate gradients and optimizer state are skipped, not failed.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Capabilities, Implementation, TraceValues } from '../../harness/run/implementation.js';
+import { FEATURES, type Capabilities, type Implementation, type TraceValues } from '../../harness/run/implementation.js';
 import type { ModelScenario, Nested, OpCall, OpsScenario, Scenario } from '../../harness/fixtures/scenario.js';
 import { fromNested, givenTensor } from '../../harness/fixtures/tensors.js';
 import { makeConfig, type ModelConfig } from '../../reference/config.js';
@@ -54,24 +54,8 @@ export const TFJS_CAPABILITIES: Capabilities = {
     'momentum',
     'adam',
   ],
-  features: [
-    'forward',
-    'backward',
-    'multi-head',
-    'causal',
-    'layer-norm',
-    'ffn',
-    'residual',
-    'positional',
-    'attn-projection',
-    'regression',
-    'continuous-input',
-    'batch',
-    'sgd',
-    'momentum',
-    'adam',
-    'clip',
-  ],
+  // every model feature: its model follows the reference's configuration switches
+  features: [...FEATURES],
   trace: [
     'X',
     'blocks.*',

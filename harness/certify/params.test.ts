@@ -4,23 +4,11 @@ import { makeConfig as refConfig } from '../../reference/config.js';
 import * as ref from '../../reference/params.js';
 import { makeConfig, type ModelConfig } from './config.js';
 import { countParams, paramSpecs, sizeOf } from './params.js';
+import { BOOK_CONFIG } from './test-scenarios.js';
 
 const CONFIGS: Partial<ModelConfig>[] = [
   {},
-  {
-    vocab: 4,
-    dModel: 2,
-    heads: 1,
-    dFF: 0,
-    layers: 1,
-    seqLen: 2,
-    positional: 'none',
-    attnProjection: false,
-    attnResidual: false,
-    layerNorm: false,
-    outDim: 4,
-    headBias: false,
-  },
+  BOOK_CONFIG,
   { input: 'continuous', inDim: 3, head: 'regression', outDim: 1, ffnBias: false, attnProjection: false },
   { head: 'none', dFF: 0, layers: 3 },
   { layerNorm: false, ffnBias: false, headBias: false, layers: 1 },
