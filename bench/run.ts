@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const benches: { name: string; entry: string }[] = [
   {
-    name: 'Training throughput: Stage 10 config, forward + backward + Adam(0.001), reference (float64) vs TF.js-CPU (float32)',
+    name: 'Training throughput: Stage 10 config, forward + backward + Adam(0.001), reference (float64) vs PyTorch (float64) and TF.js-CPU (float32)',
     entry: 'training',
   },
   { name: 'Suite wall time: every fixture on the reference, in process vs over the process protocol', entry: 'suite' },
   {
-    name: 'Stage 10 training: one thread vs data-parallel worker threads, and the wall time to 99% validation accuracy',
+    name: 'Stage 10 training: one thread vs data-parallel worker threads vs PyTorch on as many, and the wall time to 99% validation accuracy',
     entry: 'parallel',
   },
 ];

@@ -1,15 +1,20 @@
 import { REFERENCE_KERNELS, type Kernels } from './kernels.js';
 import { matmulAddABt, matmulForward } from './matmul.js';
 
-/** Shapes of one sequence: T positions, d = heads·dk features; head h owns columns [h·dk, (h+1)·dk). */
+/**
+ * Shapes of a sequence: T positions, d = heads·dk features; head h owns columns [h·dk, (h+1)·dk). A batch of B
+ * sequences (1 if not given) lies in the buffers one after the other: rows b·T … b·T + T − 1 are sequence b, and
+ * each sequence attends only to itself.
+ */
 export interface AttentionShape {
   T: number;
   d: number;
   heads: number;
   causal: boolean;
+  B?: number;
 }
 
-/** Attention's inputs Q, K, V and what it computes from them (H = heads). */
+/** Attention's inputs Q, K, V and what it computes from them (H = heads), for each sequence of a batch in turn. */
 export interface AttentionActivations {
   /** [T x d] queries */
   Q: Float64Array;
@@ -28,15 +33,31 @@ export interface AttentionActivations {
 }
 
 export function allocAttentionActivations(s: AttentionShape): AttentionActivations {
-  const { T, d, heads } = s;
+  const { T, d, heads, B = 1 } = s;
   return {
-    Q: new Float64Array(T * d),
-    K: new Float64Array(T * d),
-    V: new Float64Array(T * d),
-    scores: new Float64Array(heads * T * T),
-    scaled: new Float64Array(heads * T * T),
-    weights: new Float64Array(heads * T * T),
-    context: new Float64Array(T * d),
+    Q: new Float64Array(B * T * d),
+    K: new Float64Array(B * T * d),
+    V: new Float64Array(B * T * d),
+    scores: new Float64Array(B * heads * T * T),
+    scaled: new Float64Array(B * heads * T * T),
+    weights: new Float64Array(B * heads * T * T),
+    context: new Float64Array(B * T * d),
+  };
+}
+
+/** Sequence b's part of a batch's attention buffers. */
+function sequence(a: AttentionActivations, b: number, s: AttentionShape): AttentionActivations {
+  const rows = (M: Float64Array) => M.subarray(b * s.T * s.d, (b + 1) * s.T * s.d);
+  const heads = (M: Float64Array) => M.subarray(b * s.heads * s.T * s.T, (b + 1) * s.heads * s.T * s.T);
+  const { Q, K, V, scores, scaled, weights, context } = a;
+  return {
+    Q: rows(Q),
+    K: rows(K),
+    V: rows(V),
+    scores: heads(scores),
+    scaled: heads(scaled),
+    weights: heads(weights),
+    context: rows(context),
   };
 }
 
@@ -58,6 +79,11 @@ function addHeadColumns(M: Float64Array, part: Float64Array, T: number, d: numbe
  * (weight exactly 0). Overwrites scores, scaled, weights and context.
  */
 export function attentionForward(a: AttentionActivations, s: AttentionShape, kernels: Kernels = REFERENCE_KERNELS): void {
+  for (let b = 0; b < (s.B ?? 1); b++) sequenceForward(sequence(a, b, s), s, kernels);
+}
+
+/** attentionForward of one sequence. */
+function sequenceForward(a: AttentionActivations, s: AttentionShape, kernels: Kernels): void {
   const { T, d, heads, causal } = s;
   const dk = d / heads;
   const TT = T * T;
@@ -71,7 +97,8 @@ export function attentionForward(a: AttentionActivations, s: AttentionShape, ker
     const Sc = a.scaled.subarray(h * TT, (h + 1) * TT);
     matmulAddABt(S, Qh, Kh, { m: T, k: dk, n: T });
     for (let o = 0; o < TT; o++) Sc[o] = S[o] * scale;
-    const masked = Sc.map((x, o) => (causal && o % T > Math.floor(o / T) ? -Infinity : x));
+    // without the mask the scaled scores themselves (softmax only reads them): no copy per head
+    const masked = causal ? Sc.map((x, o) => (o % T > Math.floor(o / T) ? -Infinity : x)) : Sc;
     const A = a.weights.subarray(h * TT, (h + 1) * TT);
     kernels.softmaxForward(A, masked, { rows: T, n: T });
     const Ch = new Float64Array(T * dk);
@@ -92,6 +119,11 @@ export function attentionBackward(
   s: AttentionShape,
   kernels: Kernels = REFERENCE_KERNELS,
 ): void {
+  for (let b = 0; b < (s.B ?? 1); b++) sequenceBackward(sequence(g, b, s), sequence(f, b, s), s, kernels);
+}
+
+/** attentionBackward of one sequence. */
+function sequenceBackward(g: AttentionActivations, f: AttentionActivations, s: AttentionShape, kernels: Kernels): void {
   const { T, d, heads } = s;
   const dk = d / heads;
   const TT = T * T;

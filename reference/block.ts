@@ -24,10 +24,14 @@ import {
 import type { AttentionShape } from './attention.js';
 import { tensor, type LayerTensors, type Trace } from './tensor.js';
 
-/** A block's sizes and switches: the model's config, for a sequence of T positions. */
+/**
+ * A block's sizes and switches: the model's config, for a sequence of T positions, or a batch of B sequences of T
+ * positions each, one after the other (B·T rows; only attention tells the sequences apart).
+ */
 export interface BlockShape {
   T: number;
   config: ModelConfig;
+  B?: number;
 }
 
 /** One block's parameters (d = dModel, F = dFF); a part the config switches off is null. */
@@ -66,16 +70,16 @@ export type BlockTensors = LayerTensors<BlockWeights, BlockActivations>;
 
 /** Zeroed activations (or gradients) of one block, the switched-off parts sharing the buffer they pass on. */
 export function allocBlockActivations(s: BlockShape): BlockActivations {
-  const { T, config: c } = s;
-  const d = c.dModel;
+  const { config: c } = s;
+  const [R, d] = [rows(s), c.dModel];
   const attn = allocSelfAttentionActivations({ ...attentionShape(s), projection: c.attnProjection });
-  const res1 = c.attnResidual ? new Float64Array(T * d) : attn.out;
-  const ln1 = c.layerNorm ? allocLayerNormActivations({ rows: T, n: d }) : null;
+  const res1 = c.attnResidual ? new Float64Array(R * d) : attn.out;
+  const ln1 = c.layerNorm ? allocLayerNormActivations({ rows: R, n: d }) : null;
   const h1 = ln1 ? ln1.y : res1;
   if (c.dFF === 0) return { attn, res1, ln1, h1, ffn: null, res2: null, ln2: null, out: h1 };
   const ffn = allocFFNActivations(ffnShape(s));
-  const res2 = c.ffnResidual ? new Float64Array(T * d) : ffn.out;
-  const ln2 = c.layerNorm ? allocLayerNormActivations({ rows: T, n: d }) : null;
+  const res2 = c.ffnResidual ? new Float64Array(R * d) : ffn.out;
+  const ln2 = c.layerNorm ? allocLayerNormActivations({ rows: R, n: d }) : null;
   return { attn, res1, ln1, h1, ffn, res2, ln2, out: ln2 ? ln2.y : res2 };
 }
 
@@ -100,9 +104,11 @@ export function blockWeights(p: Params, c: ModelConfig, l: number): BlockWeights
   };
 }
 
-const attentionShape = ({ T, config: c }: BlockShape): AttentionShape => ({ T, d: c.dModel, heads: c.heads, causal: c.causal });
-const ffnShape = ({ T, config: c }: BlockShape): FFNShape => ({ rows: T, nin: c.dModel, hidden: c.dFF, nout: c.dModel });
-const lnShape = ({ T, config: c }: BlockShape): LayerNormShape => ({ rows: T, n: c.dModel, eps: c.lnEps });
+/** Rows of the block's [rows x d] buffers: every position of every sequence. */
+const rows = ({ T, B = 1 }: BlockShape): number => B * T;
+const attentionShape = ({ T, B, config: c }: BlockShape): AttentionShape => ({ T, d: c.dModel, heads: c.heads, causal: c.causal, B });
+const ffnShape = (s: BlockShape): FFNShape => ({ rows: rows(s), nin: s.config.dModel, hidden: s.config.dFF, nout: s.config.dModel });
+const lnShape = (s: BlockShape): LayerNormShape => ({ rows: rows(s), n: s.config.dModel, eps: s.config.lnEps });
 
 /** Fills `a` from the block's input x [T x d] and weights w. */
 export function blockForward(
@@ -113,7 +119,7 @@ export function blockForward(
   kernels: Kernels = REFERENCE_KERNELS,
 ): void {
   const c = s.config;
-  const n = s.T * c.dModel;
+  const n = rows(s) * c.dModel;
   selfAttentionForward(a.attn, x, w.attn, attentionShape(s), kernels);
   if (c.attnResidual) kernels.residualForward(a.res1, x, a.attn.out, n);
   if (a.ln1) layerNormForward(a.ln1, a.res1, w.ln1!, lnShape(s));
@@ -130,7 +136,7 @@ export function blockForward(
  */
 export function blockBackward(g: BlockTensors, f: BlockTensors, s: BlockShape, kernels: Kernels = REFERENCE_KERNELS): void {
   const c = s.config;
-  const n = s.T * c.dModel;
+  const n = rows(s) * c.dModel;
   const { a, w } = f;
   const da = g.a;
   const dw = g.w;

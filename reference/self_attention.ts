@@ -29,10 +29,11 @@ export interface SelfAttentionActivations extends AttentionActivations {
 /** `projection`: whether the layer has W_O (else out is the context, the same buffer). */
 export function allocSelfAttentionActivations(s: AttentionShape & { projection: boolean }): SelfAttentionActivations {
   const a = allocAttentionActivations(s);
-  return { ...a, out: s.projection ? new Float64Array(s.T * s.d) : a.context };
+  return { ...a, out: s.projection ? new Float64Array((s.B ?? 1) * s.T * s.d) : a.context };
 }
 
-const projectionShape = ({ T, d }: AttentionShape): LinearShape => ({ rows: T, nin: d, nout: d });
+/** Every position of every sequence of the batch at once: the projections treat each row alike. */
+const projectionShape = ({ T, d, B = 1 }: AttentionShape): LinearShape => ({ rows: B * T, nin: d, nout: d });
 
 /** Q = X W_Q, K = X W_K, V = X W_V;  context = Attention(Q, K, V);  out = context W_O   (X [T x d]) */
 export function selfAttentionForward(
@@ -67,7 +68,6 @@ export function selfAttentionBackward(
   s: AttentionShape,
   kernels: Kernels = REFERENCE_KERNELS,
 ): void {
-  const { T, d } = s;
   const p = projectionShape(s);
   const { w, a } = f;
   if (w.W_O) kernels.linearBackward({ dX: g.a.context, dW: g.w.W_O, db: null, dY: g.a.out }, a.context, w.W_O, p);
@@ -79,7 +79,7 @@ export function selfAttentionBackward(
       [g.a.V, w.W_V, g.w.W_V],
     ] as const
   ).map(([dP, W, dW]) => {
-    const dXp = new Float64Array(T * d);
+    const dXp = new Float64Array(p.rows * p.nin);
     kernels.linearBackward({ dX: g.x ? dXp : null, dW, db: null, dY: dP }, f.x, W, p);
     return dXp;
   });

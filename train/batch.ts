@@ -1,38 +1,26 @@
 // One batch's forward and backward, split into shards that may run on different threads. A shard adds
 // scale · ∂L_i/∂θ for its examples into its own gradient buffer; the shards' buffers are then summed in a fixed
 // order, so a batch's mean gradient is the same (to rounding) however it was split.
+import { batchInto, createBatchWorkspace, type BatchSums, type BatchWorkspace } from '../reference/batch.js';
 import type { ModelConfig } from '../reference/config.js';
-import { backward, forward, type Example } from '../reference/model.js';
+import type { Example } from '../reference/model.js';
 import { paramSpecs, sizeOf, type Params } from '../reference/params.js';
 
-export interface ShardResult {
-  /** Σ L_i over the shard's examples. */
-  lossSum: number;
-  /** How many examples' most probable class is the target. */
-  correct: number;
-}
+/** Σ L_i over the shard's examples, and how many examples' most probable class is the target. */
+export type ShardResult = BatchSums;
 
-/** Index of the largest entry (the first one on ties). */
-export function argmax(xs: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best;
-}
+/** One workspace per configuration in this thread, its buffers reused from batch to batch. */
+const workspaces = new WeakMap<ModelConfig, BatchWorkspace>();
 
 /**
- * Forward over `examples` and, when `grads` is given, backward: grads += scale · Σ_i ∂L_i/∂θ.
+ * Forward over `examples` and, when `grads` is given, backward: grads += scale · Σ_i ∂L_i/∂θ, the examples of
+ * equal length as one matrix (reference/batch.ts; the gradients bit-identical to the reference's batchGradients).
  * Returns Σ L_i and the hits (without `grads`: an evaluation).
  */
 export function accumulateShard(c: ModelConfig, p: Params, examples: Example[], grads: Params | null, scale = 0): ShardResult {
-  let lossSum = 0;
-  let correct = 0;
-  for (const ex of examples) {
-    const f = forward(c, p, ex);
-    lossSum += f.loss;
-    if (f.probs && argmax(f.probs) === ex.target) correct++;
-    if (grads) backward(c, p, f, grads, { scale });
-  }
-  return { lossSum, correct };
+  let ws = workspaces.get(c);
+  if (!ws) workspaces.set(c, (ws = createBatchWorkspace(c)));
+  return batchInto(ws, p, examples, { grads, scale });
 }
 
 /** Total number of parameter values: the length of one flat buffer holding them all. */
