@@ -2,20 +2,27 @@
 // their schema in spec/ before anything runs, every problem named by file, line and field (exit 2).
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { truncate } from '../bounded.js';
+import { cachedValidators, type SchemaValidator } from '../fixtures/schema.js';
 import { ROOT } from '../paths.js';
 import { UsageError } from './usage.js';
 
 /** Larger than any baseline or overrides file a person keeps; anything bigger is a mistake, not data. */
 export const MAX_USER_FILE_BYTES = 16 * 1024 * 1024;
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: false });
-const schemas = new Map<string, ValidateFunction>();
-function schema(name: string): ValidateFunction {
+// Compiled on first use, through the cache: a command that reads no user file never loads Ajv.
+const schemas = new Map<string, SchemaValidator>();
+function schema(name: string): SchemaValidator {
   let v = schemas.get(name);
-  if (!v) schemas.set(name, (v = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'spec', name), 'utf8')))));
+  if (!v) {
+    const json = JSON.parse(readFileSync(join(ROOT, 'spec', name), 'utf8'));
+    schemas.set(
+      name,
+      (v = cachedValidators(name.replace(/\.json$/, ''), json, { allErrors: true, strict: false }, { validate: '' }).validate),
+    );
+  }
   return v;
 }
 

@@ -14,7 +14,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, join } from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import { cachedValidators } from '../fixtures/schema.js';
 import picomatch from 'picomatch';
 import { tensor } from '../../reference/tensor.js';
 import { asWire } from '../fixtures/tensors.js';
@@ -61,13 +62,13 @@ envelope.$defs.tensor.properties.data = { type: 'array' };
 envelope.$defs.tensor.properties.base64 = { type: 'string' }; // checked by the decoder instead
 envelope.$defs.capabilities.properties.ops.items = { type: 'string', enum: Object.keys(OPS) };
 envelope.$defs.capabilities.properties.features.items = { type: 'string', enum: [...FEATURES] };
-const ajv = new Ajv2020.default({ allErrors: false, strict: false });
-ajv.addSchema(envelope, 'envelope');
-const validate: Record<'hello' | 'trace' | 'error', ValidateFunction> = {
-  hello: ajv.getSchema('envelope#/$defs/helloResponse')!,
-  trace: ajv.getSchema('envelope#/$defs/traceResponse')!,
-  error: ajv.getSchema('envelope#/$defs/errorResponse')!,
-};
+// Compiled once and kept as generated code (harness/fixtures/schema.ts): compiling it costs every run ~0.2 s.
+const validate = cachedValidators(
+  'protocol-envelope',
+  envelope,
+  { allErrors: false, strict: false },
+  { hello: '#/$defs/helloResponse', trace: '#/$defs/traceResponse', error: '#/$defs/errorResponse' },
+);
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -80,6 +80,10 @@ export function clearRunMarker(dir: string): void {
  * writing leaves the old set untouched), then the renames, bracketed by the in-progress marker.
  */
 export function writeFileSet(dir: string, files: Array<[name: string, text: string]>, note: string): string[] {
+  // the time writing takes, for `npm run bench suite` (one pair of marks per process, however many sets it writes)
+  performance.clearMarks('tconf:writing');
+  performance.clearMarks('tconf:written');
+  performance.mark('tconf:writing');
   const marker = join(dir, IN_PROGRESS_FILE);
   const staged: Array<[string, string]> = [];
   try {
@@ -95,5 +99,6 @@ export function writeFileSet(dir: string, files: Array<[name: string, text: stri
     for (const [tmp] of staged) rmSync(tmp, { force: true });
     throw e;
   }
+  performance.mark('tconf:written');
   return staged.map(([, path]) => path);
 }
