@@ -17,6 +17,7 @@ export interface TconfConfig {
   profile?: string;
   report_dir?: string;
   timeout?: number;
+  diagnose?: boolean;
 }
 
 /** The config file to read: `--config FILE` (which must exist), else tconf.config.yaml in `cwd` if there is one. */
@@ -55,6 +56,7 @@ export function applyConfig(
   fill('profile', c.profile);
   fill('reportDir', c.report_dir);
   fill('timeout', c.timeout === undefined ? undefined : String(c.timeout));
+  fill('diagnose', c.diagnose);
   return merged;
 }
 

@@ -1,6 +1,6 @@
-// `tconf diagnose` through the real command: on an implementation it runs itself, on a saved report.json (whose
-// implementation names are escaped before printing), and its usage errors. Filtered to one or two fixtures so that
-// the mutant runs behind the matching stay short.
+// `tconf diagnose` through the real command: on an implementation it runs itself, on a saved report.json (the
+// diagnosis tconf run saved, or one computed from the report with --recompute; implementation names escaped before
+// printing), and its usage errors. Filtered to one or two fixtures so that the mutant runs behind the matching stay short.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +17,13 @@ describe('tconf diagnose', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('## mutant:no-scale');
     expect(r.out).toMatch(/first wrong value: `book-5\.7\/forward\/0\/blocks\.0\.attn\.scaled` \(everything before it is right/);
-    expect(r.out).toContain('mistake: no-scale — attention scores not divided by sqrt(d_k)');
-    expect(r.out).toContain('the seeds warn about it: 003 (the book) 5.7.1.10');
+    expect(r.out).toContain(
+      'behaves exactly like `no-scale`: attention scores not divided by sqrt(d_k); the seeds warn in 003 (the book) 5.7.1.10',
+    );
     expect(r.out).toContain('## reference\nfailing: none\nno divergence');
   });
 
-  it('REPORT.json: diagnoses from the saved results, escaping what the implementation named', async () => {
+  it('REPORT.json: prints the diagnosis tconf run saved, or computes one from the results; escapes what the implementation named', async () => {
     const dir = tmp();
     const run = await tconf(['run', '--impl', 'mutant:no-lr', '--filter', 'book-6.10', '--report-dir', dir, '--no-progress']);
     expect(run.code).toBe(1);
@@ -33,12 +34,16 @@ describe('tconf diagnose', () => {
     for (const c of report.claims) if (c.results['mutant:no-lr']) c.results = { [hostile]: c.results['mutant:no-lr'] };
     report.summary = { [hostile]: report.summary['mutant:no-lr'] };
     writeFileSync(file, JSON.stringify(report));
-    const r = await tconf(['diagnose', file]);
-    expect(r.err).toBe('');
-    expect(r.code).toBe(1);
-    expect(r.out).not.toContain('\u001b');
-    expect(r.out).toMatch(/first wrong value: `book-6\.10\/train\/param\./);
-    expect(r.out).toContain('mistake: no-lr');
+    for (const args of [[], ['--recompute']]) {
+      const r = await tconf(['diagnose', file, ...args]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.out).not.toContain('\u001b');
+      expect(r.out).toContain('## evil\\u{1b}[31m');
+      expect(r.out.includes('the diagnosis tconf run saved')).toBe(!args.length);
+      expect(r.out).toMatch(/first wrong value: `book-6\.10\/train\/param\./);
+      expect(r.out).toContain('behaves exactly like `no-lr`');
+    }
   });
 
   it('usage errors: no input, or both inputs', async () => {

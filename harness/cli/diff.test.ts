@@ -34,7 +34,7 @@ beforeAll(async () => {
   const [a, b] = [tmp(), tmp()];
   const runs = await Promise.all([
     tconf(['run', '--impl', 'reference', '--report-dir', a, '--no-progress'], { timeoutMs: 240_000 }),
-    tconf(['run', '--impl', MUTANT, '--report-dir', b, '--no-progress'], { timeoutMs: 240_000 }),
+    tconf(['run', '--impl', MUTANT, '--report-dir', b, '--no-progress', '--no-diagnose'], { timeoutMs: 240_000 }),
   ]);
   expect(runs.map((r) => r.code)).toEqual([0, 1]);
   oldFile = join(a, 'report.json');

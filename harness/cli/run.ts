@@ -1,6 +1,7 @@
 // `tconf run`: the fixtures against one or more implementations, reports written, exit code for CI.
 // Everything the user hands in (flags, baseline, overrides, report directory) is checked before the first
-// implementation starts; an interrupt stops the run at the next scenario and still writes what ran.
+// implementation starts; an interrupt stops the run at the next scenario and still writes what ran. Each
+// implementation that fails is diagnosed (its first wrong value, the classic mistake it matches) into the reports.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -16,6 +17,7 @@ import { MUTANT_NAMES } from '../impls/mutants.js';
 import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
 import { KNOWN, resolveImplementation } from '../impls/registry.js';
 import { buildReport, type RunReport } from '../report/build.js';
+import { diagnoseRun, diagnosisLines, terminalLines } from '../report/diagnosis.js';
 import { attachTimes, type RunTimes } from '../report/junit.js';
 import { writeReports } from '../report/formats.js';
 import { clearRunMarker, ensureWritableDir, markRunStarted, writeFileAtomically } from '../report/write.js';
@@ -41,6 +43,8 @@ export interface RunCommandOptions {
   strict?: boolean;
   /** The report JSON on stdout, and nothing else there (progress and messages go to stderr). */
   json?: boolean;
+  /** Diagnose each failing implementation into the reports (default true; `--no-diagnose`). */
+  diagnose?: boolean;
 }
 
 export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -239,6 +243,55 @@ export function failureLines(runs: ImplementationRun[], report: RunReport): stri
   }
   return lines;
 }
+
+/** Failing scenarios the terminal lists per diagnosis (summary.md and report.html list more). */
+const DIAGNOSIS_TERMINAL_ROWS = 3;
+
+/** Per diagnosed implementation: a heading and its diagnosis, short, in plain words. */
+export function diagnosisBlocks(report: RunReport): string[] {
+  return report.implementations.flatMap((i) => {
+    const d = report.summary[i.name].diagnosis;
+    if (!d) return [];
+    const lines = terminalLines(diagnosisLines(d, DIAGNOSIS_TERMINAL_ROWS, ' (see summary.md)'), '  ');
+    return [pc.bold(`${forTerminal(i.name)}: diagnosis${'unavailable' in d ? '' : ` of its ${d.failing} failing claim(s)`}`), ...lines];
+  });
+}
+
+/** Above this many claims in a run, the mutant runs behind a diagnosis take more than a moment: the terminal says so. */
+const ANNOUNCE_DIAGNOSIS_CLAIMS = 100;
+
+/**
+ * Diagnoses each run that has failing claims into its summary (baseline or not: a known failure is still a
+ * mistake). The mutants run in process, each run's own claims. A signal is handled between two implementations:
+ * those not yet diagnosed say so.
+ */
+async function diagnoseFailing(
+  suite: Suite,
+  runs: ImplementationRun[],
+  report: RunReport,
+  o: { profile?: string; filter: string[]; say: (s: string) => void; stopped: () => NodeJS.Signals | null },
+): Promise<void> {
+  const failing = runs.filter(failed);
+  if (!failing.length) return;
+  const t0 = performance.now();
+  const slow = report.claims.length > ANNOUNCE_DIAGNOSIS_CLAIMS && failing.some((r) => r.complete) && !o.stopped();
+  if (slow)
+    o.say(
+      pc.dim(
+        `diagnosing ${failing.map((r) => forTerminal(r.info.name)).join(', ')}: the ${MUTANT_NAMES.length} mutants run in process to find the mistake (several seconds; --no-diagnose skips it)…`,
+      ),
+    );
+  for (const r of failing) {
+    await new Promise((go) => setImmediate(go)); // a signal that came during the last diagnosis is handled here
+    report.summary[r.info.name].diagnosis =
+      r.complete && !o.stopped()
+        ? await diagnoseRun(suite, r, { profile: (o.profile ?? r.info.capabilities.dtype) as ProfileName, filter: o.filter })
+        : { unavailable: 'the run was interrupted' };
+  }
+  if (slow) o.say(pc.dim(`diagnosed in ${((performance.now() - t0) / 1000).toFixed(1)} s`));
+}
+
+const failed = (r: ImplementationRun) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error');
 
 /** How many entries of a skip summary the terminal shows (summary.md and report.html list every one). */
 const SKIP_LINE_ENTRIES = 8;
@@ -448,7 +501,19 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   });
   if (interrupt.stopped() || refused) report.complete = false;
   attachTimes(report, times);
-  const failed = (r: ImplementationRun) => Object.values(r.results).some((x) => x.status === 'fail' || x.status === 'error');
+  // an interrupted run is not diagnosed (a signal during the diagnosis stops it at the next implementation)
+  const diagnosing = o.diagnose === false ? null : interruptible();
+  if (diagnosing)
+    try {
+      await diagnoseFailing(suite, runs, report, {
+        profile: o.profile,
+        filter,
+        say,
+        stopped: () => interrupt.stopped() ?? diagnosing.stopped(),
+      });
+    } finally {
+      diagnosing.release();
+    }
   let code: number = runs.some(failed) ? EXIT.failures : EXIT.ok;
   const notes: string[] = [];
   let newlyPassing = 0;
@@ -482,6 +547,7 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   const written = writeReports(report, o.reportDir);
   if (o.json) process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
   for (const line of failureLines(runs, report)) say(line);
+  for (const line of diagnosisBlocks(report)) say(line);
   for (const line of skipLines(report)) say(pc.yellow(line));
   if (report.baseline) {
     for (const [impl, b] of Object.entries(report.baseline)) {
@@ -499,7 +565,7 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   say(summaryTable(report));
   say(pc.dim(LEGEND));
   const elapsed = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  const signal = interrupt.stopped();
+  const signal = interrupt.stopped() ?? diagnosing?.stopped() ?? null;
   if (refused) {
     say(pc.red(`FAIL: an implementation could not start (exit 2, see below); the reports hold the ${runs.length} that ran (${elapsed})`));
     throw refused; // after the reports of the implementations that did run

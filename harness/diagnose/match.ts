@@ -2,10 +2,8 @@
 // and compare a failing implementation's results with each: a mutant matches when the implementation fails exactly
 // where the mutant fails, with the mutant's own actual values (within the tolerance), and passes where it passes.
 // No match is never papered over: then only the first divergence is reported.
-import { REFERENCE_KERNELS } from '../../reference/kernels.js';
 import type { Suite } from '../fixtures/suite.js';
-import { createReferenceImplementation } from '../impls/reference.js';
-import { MUTANTS, mutantImplementation, type Mutant } from '../impls/mutants.js';
+import { composable, MUTANTS, mutantImplementation, mutantsImplementation, type Mutant } from '../impls/mutants.js';
 import type { Implementation } from '../run/implementation.js';
 import { PROFILES, type ProfileName, type Tolerance } from '../run/compare.js';
 import { record, runImplementation, type ImplementationRun } from '../run/runner.js';
@@ -119,14 +117,42 @@ export function compareObservations(
   return s;
 }
 
-type RunSuite = Pick<Suite, 'fixtures' | 'goldenOf' | 'hash'>;
+export type RunSuite = Pick<Suite, 'fixtures' | 'goldenOf' | 'hash'>;
 
 const cache = new Map<string, Observations>();
+
+/** The claims of the named fixtures only (a claim id is `fixture/claim`). */
+export function observationsIn(obs: Observations, fixtureIds: ReadonlySet<string>): Observations {
+  const out = record<Observed>();
+  for (const [id, o] of Object.entries(obs)) if (fixtureIds.has(id.slice(0, id.indexOf('/')))) out[id] = o;
+  return out;
+}
+
+/** Sub-suites and the suite they were cut from. */
+const parents = new WeakMap<RunSuite, { parent: RunSuite; ids: ReadonlySet<string> }>();
+
+/**
+ * The suite restricted to some of its fixtures. A scenario's results depend on that scenario alone, so a run the
+ * whole suite has cached is restricted rather than run again.
+ */
+export function subSuite(suite: RunSuite, fixtureIds: Iterable<string>): RunSuite {
+  const ids = new Set(fixtureIds);
+  const sub: RunSuite = {
+    fixtures: suite.fixtures.filter((lf) => ids.has(lf.fixture.id)),
+    goldenOf: suite.goldenOf,
+    hash: `${suite.hash} only ${[...ids].sort().join(',')}`,
+  };
+  parents.set(sub, { parent: suite, ids });
+  return sub;
+}
 
 /** An implementation's observations over the suite, cached by suite, profile and name (mutants are deterministic). */
 async function cachedRun(suite: RunSuite, profile: ProfileName, name: string, make: () => Implementation): Promise<Observations> {
   const key = `${suite.hash}|${profile}|${name}`;
   let o = cache.get(key);
+  const cut = parents.get(suite);
+  const whole = cut && cache.get(`${cut.parent.hash}|${profile}|${name}`);
+  if (!o && whole) o = observationsIn(whole, cut.ids);
   if (!o) {
     const impl = make();
     try {
@@ -134,8 +160,8 @@ async function cachedRun(suite: RunSuite, profile: ProfileName, name: string, ma
     } finally {
       await impl.close?.();
     }
-    cache.set(key, o);
   }
+  cache.set(key, o);
   return o;
 }
 
@@ -146,30 +172,11 @@ export async function mutantObservations(suite: RunSuite, profile: ProfileName):
   return out;
 }
 
-/**
- * Whether two mutants compose: the catalogue's mechanism is a kernel table with entries swapped, plus an optional
- * train step and forward step; two compose when they swap different kernels and do not both replace a step.
- */
-export function composable(a: Mutant, b: Mutant): boolean {
-  const [va, vb] = [a.variant(), b.variant()];
-  const ka = Object.keys(va.kernels ?? {});
-  if (Object.keys(vb.kernels ?? {}).some((k) => ka.includes(k))) return false;
-  if (va.trainStep && vb.trainStep) return false;
-  if (va.forwardStep && vb.forwardStep) return false;
-  return true;
-}
+export { composable } from '../impls/mutants.js';
 
-/** The reference with both mistakes switched on (the two must be `composable`). */
+/** The reference with both mistakes switched on (the two must be `composable`: it throws otherwise). */
 export function pairImplementation(a: Mutant, b: Mutant): Implementation {
-  const { kernels: ka, ...ra } = a.variant();
-  const { kernels: kb, ...rb } = b.variant();
-  return createReferenceImplementation({
-    name: `mutant:${a.name}+${b.name}`,
-    version: '0.1.0',
-    kernels: Object.freeze({ ...REFERENCE_KERNELS, ...ka, ...kb }),
-    ...ra,
-    ...rb,
-  });
+  return mutantsImplementation([a.name, b.name]);
 }
 
 const byScore = (a: MatchScore, b: MatchScore) => b.score - a.score || a.disagree - b.disagree || a.name.localeCompare(b.name);

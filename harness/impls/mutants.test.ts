@@ -6,7 +6,7 @@ import { REFERENCE_KERNELS } from '../../reference/kernels.js';
 import { readGolden } from '../fixtures/golden.js';
 import { loadFixtures } from '../fixtures/load.js';
 import { byFixture, mutantTable, renderMutantTable } from './mutant-table.js';
-import { MUTANT_NAMES, MUTANTS, mutantImplementation } from './mutants.js';
+import { MUTANT_NAMES, MUTANTS, mutantImplementation, mutantsImplementation } from './mutants.js';
 import { referenceImplementation } from './reference.js';
 import { resolveImplementation } from './registry.js';
 
@@ -36,6 +36,21 @@ const REQUIRED = [
   'weights-transposed',
   'no-recompute',
   'update-per-example',
+  'clip-by-value',
+  'scale-by-dk',
+  'softmax-columns',
+  'ce-grad-through-softmax',
+  'residual-grad-one-path',
+  'bias-grad-mean',
+  'ln-grad-no-gamma',
+  'mse-no-mean',
+  'adam-eps-in-sqrt',
+  'adam-no-v-correction',
+  'momentum-ema',
+  'optimizer-state-reset',
+  'grads-not-zeroed',
+  'frozen-updated',
+  'clip-per-tensor',
 ];
 
 describe('the mutant catalogue', () => {
@@ -45,6 +60,8 @@ describe('the mutant catalogue', () => {
     for (const m of MUTANTS) {
       expect(m.mistake.length, m.name).toBeGreaterThan(10);
       expect(m.source, m.name).toMatch(/^00[0-4] /);
+      // the value it touches first is one value, not any: no pattern matches a loss or a bare input
+      for (const path of ['', 'f/loss', 'f/0/loss', 'f/0/tokens']) expect(path, m.name).not.toMatch(m.touches);
     }
   });
 
@@ -64,6 +81,12 @@ describe('the mutant catalogue', () => {
     expect(impl.capabilities).toEqual(referenceImplementation.capabilities);
     await expect(resolveImplementation('mutant:nope', { timeoutMs: 1000 })).rejects.toThrow(/unknown mutant 'nope' \(known: no-scale, /);
     expect(() => mutantImplementation('')).toThrow(/unknown mutant/);
+  });
+
+  it('switches several mistakes on together when they compose, and refuses two that swap the same kernel', () => {
+    expect(mutantsImplementation(['no-scale', 'no-lr']).name).toBe('mutant:no-scale+no-lr');
+    expect(() => mutantsImplementation(['no-scale', 'scale-by-dk'])).toThrow(/'no-scale' and 'scale-by-dk' change the same kernel/);
+    expect(() => mutantsImplementation([])).toThrow(/no mutant named/);
   });
 
   it("a mutant really computes something else: no-scale gives the unscaled scores on the book's Example 1 numbers", async () => {

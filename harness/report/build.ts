@@ -8,6 +8,7 @@ import { record, type ImplementationRun, type Status } from '../run/runner.js';
 import type { Nested } from '../fixtures/scenario.js';
 import { toNested } from '../fixtures/tensors.js';
 import type { Suite } from '../fixtures/suite.js';
+import type { DiagnosisResult } from './diagnosis.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 /** Tensors larger than this are summarised (shape, min, max) instead of listed in full. */
@@ -68,6 +69,7 @@ export interface ClaimEntry {
     reason: string;
     correct: Printed | null;
     suggestion: string | null;
+    no_fix?: string;
   } | null;
   results: Record<string, ResultEntry>;
 }
@@ -92,6 +94,8 @@ export interface ImplementationSummary {
   by_section: Record<string, Counts>;
   by_fixture: Record<string, Counts>;
   skips: SkipSummary;
+  /** A failing implementation's diagnosis (diagnosis.ts); absent when it fails nothing or `--no-diagnose`. */
+  diagnosis?: DiagnosisResult;
 }
 
 export interface RunReport {
@@ -223,6 +227,7 @@ export function buildReport(
               reason: a.reason,
               correct: a.correct,
               suggestion: a.suggestion,
+              ...(a.no_fix ? { no_fix: a.no_fix } : {}),
             }
           : null,
         results: record(),

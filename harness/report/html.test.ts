@@ -1,6 +1,7 @@
 // The HTML report in a real browser (Debian's chromium driven by playwright-core): it loads with no console
 // errors, its filters, matrix and deep links work, the drill-down's element tables point at the worst element,
-// and hostile text from a fixture or an implementation stays text.
+// the diagnosis panels say what each failing implementation got wrong, and hostile text from a fixture or an
+// implementation stays text.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +9,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSuite } from '../audit/verdict.js';
 import type { Implementation } from '../run/implementation.js';
+import { mutantImplementation } from '../impls/mutants.js';
 import { referenceImplementation } from '../impls/reference.js';
 import { runImplementation } from '../run/runner.js';
 import { makeTestSuite, TEST_FIXTURES } from '../testing/suite.js';
 import { buildReport, WORST_LIMIT, type RunReport } from './build.js';
+import { diagnoseRun } from './diagnosis.js';
 import { escapeHtml, renderHtml } from './html.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,6 +30,9 @@ let baselined: NonNullable<RunReport['baseline']>;
 let largePage: string;
 let largeWorst: number[];
 let largeSize: number;
+/** A run with two diagnosed implementations: a mutant, and one whose model scenarios crash with hostile text. */
+let diagnosisPage: string;
+let diagnosed: RunReport;
 
 const writePage = (r: RunReport) => {
   const file = join(mkdtempSync(join(tmpdir(), 'tconf-html-')), 'report.html');
@@ -90,6 +96,23 @@ beforeAll(async () => {
   const failing = report.claims.filter((c) => c.results[broken.name]?.status === 'fail').map((c) => c.id);
   baselined = { [broken.name]: { new_failures: failing.slice(1), newly_passing: [], known_failures: failing.slice(0, 1) } };
   baselinePage = writePage({ ...report, baseline: baselined });
+
+  const crashing: Implementation = {
+    ...referenceImplementation,
+    name: 'crash<i>',
+    async run(s) {
+      if (s.kind === 'model') throw new Error(HOSTILE);
+      return referenceImplementation.run(s);
+    },
+  };
+  const diagnosedRuns = [
+    runs[0],
+    ...(await Promise.all([mutantImplementation('no-scale'), crashing].map((i) => runImplementation(i, suite, { profile: 'float64' })))),
+  ];
+  diagnosed = buildReport(suite, diagnosedRuns, auditSuite(suite), { profile: 'float64', filter: [], version: 'test' });
+  for (const r of diagnosedRuns.slice(1))
+    diagnosed.summary[r.info.name].diagnosis = await diagnoseRun(suite, r, { profile: 'float64', filter: [] });
+  diagnosisPage = writePage(diagnosed);
 
   const large = await makeTestSuite(LARGE);
   // off by a little more at each element: the last is the worst
@@ -290,6 +313,32 @@ describe('the HTML report in a browser', () => {
     expect(await table.locator('tr').count()).toBe(1 + WORST_LIMIT + 1); // header, the worst, "N more"
     expect(await table.locator('tr.more').innerText()).toBe(`${largeSize - WORST_LIMIT} more elements not shown`);
     expect(problems).toEqual([]);
+  });
+
+  it('shows a diagnosis panel per failing implementation, its code as code and hostile text as text; a button opens the first wrong value', async () => {
+    const { p, problems } = await open(diagnosisPage);
+    expect(await p.locator('#diagnosis-slot .diagnosis').evaluateAll((ps) => ps.map((x) => x.getAttribute('data-impl')))).toEqual([
+      'mutant:no-scale',
+      'crash<i>',
+    ]);
+    const d = diagnosed.summary['mutant:no-scale'].diagnosis!;
+    if ('unavailable' in d) throw new Error(d.unavailable);
+    const first = d.first_divergence!;
+    const panel = p.locator('.diagnosis[data-impl="mutant:no-scale"]');
+    expect(await panel.locator('.line').first().innerText()).toMatch(/^first wrong value: /);
+    expect(await panel.locator('code').first().innerText()).toBe(`${first.fixture}/${first.path}`);
+    expect(await panel.innerText()).toContain('behaves exactly like no-scale: attention scores not divided by sqrt(d_k)');
+    const crashed = p.locator('.diagnosis[data-impl="crash<i>"]');
+    expect(await crashed.locator('h3').innerText()).toBe('crash<i>');
+    expect(await crashed.innerText()).toContain(`could not be run: scenario error: ${HOSTILE}`);
+    expect(await p.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await panel.locator('button.open-first').click();
+    expect(await p.locator(`#claims-body tr.drill[data-for="${first.claims[0]}"]`).count()).toBe(1);
+    expect(await p.inputValue('#f-impl')).toBe('mutant:no-scale');
+    // a page with no diagnosis has no panel
+    const plain = await open(page);
+    expect(await plain.p.locator('#diagnosis-slot').innerText()).toBe('');
+    expect([...problems, ...plain.problems]).toEqual([]);
   });
 
   it('escapes the static parts too', () => {

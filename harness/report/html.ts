@@ -1,11 +1,13 @@
 // A self-contained HTML page of a run: a headline per implementation, a compliance matrix (claims passed per
 // section per implementation, coloured by a stated rule), the skipped claims grouped by the capability they miss,
+// then each failing implementation's diagnosis (its words from diagnosis.ts, embedded as data beside the report),
 // then every claim in a sortable, filterable table whose drill-down keeps the document's audit apart from each
 // implementation's result and shows an element table per operand. The view lives in the URL hash. The data is
 // embedded as JSON with '<' escaped, and the page's script renders it with textContent only, so nothing from a
 // fixture or an implementation can become markup.
 import { readFileSync } from 'node:fs';
 import type { RunReport } from './build.js';
+import { DIAGNOSIS_LEGEND, DIAGNOSIS_ROWS, diagnosisLines } from './diagnosis.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -23,8 +25,13 @@ export function embedJson(value: unknown): string {
 const asset = (name: string) => readFileSync(new URL(`./html/${name}`, import.meta.url), 'utf8');
 const STYLE = asset('report.css');
 const SCRIPT = asset('report.js');
-
 export function renderHtml(report: RunReport): string {
+  const diagnoses = Object.fromEntries(
+    report.implementations.flatMap((i) => {
+      const d = report.summary[i.name].diagnosis;
+      return d ? [[i.name, diagnosisLines(d, DIAGNOSIS_ROWS)]] : [];
+    }),
+  );
   const title = `Conformance report — ${report.implementations.map((i) => i.name).join(', ')}`;
   return `<!doctype html>
 <html lang="en">
@@ -39,6 +46,7 @@ export function renderHtml(report: RunReport): string {
 <div class="meta">${escapeHtml(`${report.suite.name} ${report.suite.version} · profile ${report.profile} · ${report.date} · fixtures ${report.fixture_set_hash}`)}</div>
 <div id="notices"></div>
 <div id="headlines"></div>
+<div id="diagnosis-slot"></div>
 <h2>Claims passed per section</h2>
 <div id="matrix-slot"></div>
 <p class="legend"><span class="cell-pass">green</span>: every claim run passed and at least 80% of the claims an implementation can run ran ·
@@ -64,6 +72,7 @@ certified value (pass, fail, error, skip).</p>
 </div>
 <table id="claims"><thead><tr id="claims-head"></tr></thead><tbody id="claims-body"></tbody></table>
 <script type="application/json" id="report-data">${embedJson(report)}</script>
+<script type="application/json" id="diagnosis-data">${embedJson({ legend: DIAGNOSIS_LEGEND, lines: diagnoses })}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -1,12 +1,38 @@
-// The Markdown summary: per implementation and section, then every failing claim and the document's errata.
+// The Markdown summary: per implementation and section, then each failing implementation's diagnosis and every
+// failing claim, and the document's errata (origin or carried, decision errors).
 import { forMarkdownCell as cell, forTerminal } from '../bounded.js';
-import type { Counts, RunReport } from './build.js';
+import type { ClaimEntry, Counts, RunReport } from './build.js';
+import { DIAGNOSIS_LEGEND, DIAGNOSIS_ROWS, diagnosisLines, type DiagnosisLine, type DiagnosisResult } from './diagnosis.js';
 
 /** A fenced block that nothing inside can close: the fence is longer than any run of backticks in the text. */
 function fenced(text: string): string {
   const fence = '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
   return `${fence}text\n${forTerminal(text)}\n${fence}`;
 }
+/** Inline code that nothing inside can close (the fence outruns any run of backticks in it), controls made visible. */
+function code(text: string): string {
+  const fence = '`'.repeat(Math.max(1, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${forTerminal(text).replace(/\r?\n/g, ' ')}${pad}${fence}`;
+}
+
+function diagnosisSection(name: string, d: DiagnosisResult): string[] {
+  const item = (l: DiagnosisLine) =>
+    `${l.sub ? '  ' : ''}- ${l.text.map((s) => (typeof s === 'string' ? cell(s) : code(s.code))).join('')}`;
+  return [`## ${cell(name)}: diagnosis`, '', ...diagnosisLines(d, DIAGNOSIS_ROWS).map(item), '', `*${cell(DIAGNOSIS_LEGEND)}*`, ''];
+}
+
+/** An erratum's source: where the document goes wrong (origin), or the erratum it inherits (carried from), and whether it flips a printed conclusion. */
+function erratumSource(a: NonNullable<ClaimEntry['audit']>): string {
+  const source =
+    a.erratum_source === 'carried'
+      ? `carried from ${a.roots.length ? a.roots.map(code).join(', ') : 'an earlier erratum'}`
+      : a.erratum_source === 'origin'
+        ? 'origin'
+        : '';
+  return [source, a.decision ? '**decision error**' : ''].filter(Boolean).join('; ');
+}
+
 const countCells = (c: Counts) => [c.pass, c.fail, c.error, c.skip, c['not-applicable'], c.total].map(String);
 
 export function renderMarkdown(report: RunReport): string {
@@ -69,6 +95,8 @@ export function renderMarkdown(report: RunReport): string {
   for (const i of report.implementations) {
     const bad = report.claims.filter((c) => ['fail', 'error'].includes(c.results[i.name]?.status ?? ''));
     if (!bad.length) continue;
+    const d = report.summary[i.name].diagnosis;
+    if (d) out.push(...diagnosisSection(i.name, d));
     const b = report.baseline?.[i.name];
     if (!b) {
       out.push(`## ${cell(i.name)}: ${bad.length} failing claim(s)`, '', '| claim | status | message |', '| --- | --- | --- |');
@@ -108,10 +136,18 @@ export function renderMarkdown(report: RunReport): string {
   }
   const errata = report.claims.filter((c) => c.audit?.verdict === 'erratum');
   if (errata.length) {
-    out.push(`## Errata in the documents (${errata.length})`, '', '| claim | printed | correct | why |', '| --- | --- | --- | --- |');
+    const n = (p: (a: NonNullable<ClaimEntry['audit']>) => boolean) => errata.filter((c) => p(c.audit!)).length;
+    out.push(
+      `## Errata in the documents (${errata.length}: ${n((a) => a.erratum_source === 'origin')} origin, ${n((a) => a.erratum_source === 'carried')} carried, ${n((a) => a.decision)} decision error(s))`,
+      '',
+      '*origin*: the document goes wrong here; *carried from*: right from its printed inputs, but an input it uses is the erratum named (fix that one first); *decision error*: it flips a conclusion the document prints.',
+      '',
+      '| claim | printed | correct | source | why |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const c of errata)
       out.push(
-        `| \`${c.id}\` | ${cell(JSON.stringify(c.printed))} | ${cell(JSON.stringify(c.audit!.correct))} | ${cell(c.audit!.reason)} |`,
+        `| \`${c.id}\` | ${cell(JSON.stringify(c.printed))} | ${cell(JSON.stringify(c.audit!.correct))} | ${erratumSource(c.audit!)} | ${cell(c.audit!.reason)} |`,
       );
     out.push('');
   }

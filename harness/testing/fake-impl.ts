@@ -14,7 +14,9 @@
 // Whole-process modes: `bad-hello`, `hello-v2`, `hello-garbage`, `hello-error`, `hello-bad-caps`, `long-name`
 // (1 MiB), `long-glob` (70,000 characters), `many-globs` (1001), `line-before-hello` (a banner line first),
 // `stdin-script` (reads, never answers), `exit-after-answer` (exits 0 after each run answer), `deaf` (ignores
-// shutdown and end of input).
+// shutdown and end of input), `mutant:NAME` or `mutant:A+B` (serves harness/impls/mutants.ts's mutant, or the
+// mutants switched on together, instead of the reference), `loss-in-bits` (every `loss` value divided by ln 2: a
+// mistake outside the mutant catalogue).
 // Flags: `--base64` (tensors as base64 float64 bytes), `--mb M`, `--pid-file F` (appends its pid to F, one
 // line per process; with `grandchild`, the grandchild's pid to F.grandchild), `--ops A,B` and `--features X,Y`
 // (declares only these; `-` for none), `--requests F` (appends each run request's scenario kind, calls' ops and
@@ -23,6 +25,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { mutantsImplementation } from '../impls/mutants.js';
 import { referenceImplementation } from '../impls/reference.js';
 import type { Scenario } from '../fixtures/scenario.js';
 
@@ -35,6 +38,7 @@ const flag = (name: string) => {
 const base64 = process.argv.includes('--base64');
 const pidFile = flag('--pid-file');
 if (pidFile) appendFileSync(pidFile, `${process.pid}\n`);
+const served = mode.startsWith('mutant:') ? mutantsImplementation(mode.slice('mutant:'.length).split('+')) : referenceImplementation;
 const send = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const never = () => setInterval(() => {}, 1 << 30); // stays alive whatever it reads
 
@@ -138,7 +142,9 @@ rl.on('line', async (line) => {
     const head = `{"id":${req.id},"type":"trace","trace":{"p/C":{"shape":[2,2],"data":[`;
     return void writeChunked(head + '0.5,'.repeat(Math.ceil((1234 - head.length) / 4)).slice(0, 1234 - head.length));
   }
-  const trace = await referenceImplementation.run(req.scenario!);
+  const trace = await served.run(req.scenario!);
+  if (mode === 'loss-in-bits')
+    for (const [k, t] of Object.entries(trace)) if (/(^|\/)loss$/.test(k)) trace[k] = { ...t, data: t.data.map((x) => x * Math.LOG2E) };
   type Wire = { shape: number[]; data?: Array<number | string>; base64?: string };
   const out: Record<string, Wire> = {};
   const wanted = req.paths ? new Set(req.paths) : null; // send only what the harness will read
@@ -146,7 +152,7 @@ rl.on('line', async (line) => {
     if (wanted && !wanted.has(k)) continue;
     out[k] = base64
       ? { shape: t.shape, base64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') }
-      : { shape: t.shape, data: Array.from(t.data) };
+      : { shape: t.shape, data: Array.from(t.data, (x) => (Number.isFinite(x) ? x : String(x))) }; // NaN and ±Infinity as the protocol spells them
   }
   const first = Object.values(out)[0];
   if (hit && mode === 'wrong-shape') for (const t of Object.values(out)) t.shape = [...t.shape, 1, 2];

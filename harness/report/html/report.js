@@ -2,6 +2,9 @@
 // fixture or an implementation can become markup. Inlined into every report.html, which must stand alone.
 // The view (filters, sort, the open claim) lives in the URL hash, so a link can point at it.
 const report = JSON.parse(document.getElementById('report-data').textContent);
+// each failing implementation's diagnosis, already in words (lines of text and code segments, harness/report/diagnosis.ts)
+const diagnosisData = JSON.parse(document.getElementById('diagnosis-data')?.textContent ?? '{"lines": {}}');
+const diagnoses = diagnosisData.lines;
 const impls = report.implementations.map((i) => i.name);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -158,19 +161,19 @@ function matrix() {
   return t;
 }
 
+// A section's heading and the note that explains it.
+const headed = (slot, title, note) => slot.append(el('h2', {}, title), el('p', { class: 'note' }, note));
+
 // The skipped claims of each implementation, grouped by the capability they miss; a row filters the claims.
 function skips() {
   const slot = document.getElementById('skips-slot');
   const skipping = impls.filter((i) => report.summary[i].skips?.total);
   if (!skipping.length) return;
-  slot.append(
-    el('h2', {}, 'Skipped: what each missing capability would run'),
-    el(
-      'p',
-      { class: 'note' },
-      'unlocks: the skipped claims that need only that capability (declaring it would run them); needed by: every skipped claim that needs it. ' +
-        'A claim needing several missing capabilities is counted in the "needed by" of each and in no "unlocks".',
-    ),
+  headed(
+    slot,
+    'Skipped: what each missing capability would run',
+    'unlocks: the skipped claims that need only that capability (declaring it would run them); needed by: every skipped claim that needs it. ' +
+      'A claim needing several missing capabilities is counted in the "needed by" of each and in no "unlocks".',
   );
   for (const i of skipping) {
     const s = report.summary[i].skips;
@@ -203,6 +206,28 @@ function skips() {
       t.append(row);
     }
     slot.append(t);
+  }
+}
+
+// A panel per diagnosed implementation: its lines as text, code as <code>; a button opens the first wrong value's claim.
+function diagnosisPanels() {
+  const slot = document.getElementById('diagnosis-slot');
+  const shown = impls.filter((i) => own(diagnoses, i));
+  if (!shown.length) return;
+  headed(slot, 'Diagnosis', diagnosisData.legend);
+  for (const i of shown) {
+    const panel = el('section', { class: 'diagnosis', 'data-impl': i }, el('h3', {}, i));
+    for (const line of diagnoses[i])
+      panel.append(
+        el('div', { class: line.sub ? 'sub' : 'line' }, ...line.text.map((s) => (typeof s === 'string' ? s : el('code', {}, s.code)))),
+      );
+    const first = report.summary[i].diagnosis?.first_divergence;
+    if (first?.claims?.length && byId.has(first.claims[0])) {
+      const b = el('button', { type: 'button', class: 'open-first' }, 'open the claim ' + first.claims[0]);
+      b.addEventListener('click', () => setView({ impl: i, claim: first.claims[0] }));
+      panel.append(b);
+    }
+    slot.append(panel);
   }
 }
 
@@ -553,7 +578,7 @@ options(statusSel, ['pass', 'fail', 'error', 'skip', 'not-applicable']);
 options(groupSel, [...new Set(report.claims.map(groupOf))].sort());
 options(sectionSel, [...new Set(report.claims.map((c) => c.section ?? 'synthetic'))].sort());
 options(implSel, impls);
-options(verdictSel, ['ok', 'rounding', 'erratum', 'unverifiable', 'derived']);
+options(verdictSel, ['ok', 'rounding', 'erratum', 'unverifiable', 'derived', 'implementation-defined']);
 options(missingSel, [...new Set(report.claims.flatMap((c) => Object.values(c.results).flatMap((r) => r.missing ?? [])))].sort());
 options(
   baselineSel,
@@ -563,6 +588,7 @@ if (!report.baseline) baselineSel.closest('label').hidden = true;
 headlines();
 document.getElementById('matrix-slot').append(matrix());
 skips();
+diagnosisPanels();
 notices();
 const cols = [
   ['id', 'claim'],
