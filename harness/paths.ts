@@ -18,3 +18,5 @@ export function packageRoot(from: string): string {
 export const ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url)));
 export const FIXTURE_DIR = process.env.TCONF_FIXTURE_DIR ?? join(ROOT, 'fixtures');
 export const GOLDEN_DIR = join(FIXTURE_DIR, 'golden');
+/** The seed documents, copied unchanged (fixtures/sources/README.md). */
+export const SOURCES_DIR = join(ROOT, 'fixtures', 'sources');

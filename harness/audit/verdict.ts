@@ -46,8 +46,14 @@ import {
   readShape,
   type PrintedNumber,
 } from '../fixtures/printed.js';
-import { CLAIM_KINDS } from '../fixtures/claim-kinds.js';
+import { CLAIM_KINDS, claimReads } from '../fixtures/claim-kinds.js';
+import { correctedText, quoteReplacements, toCorrect, type OperandCorrection, type Replacement } from './corrections.js';
 import type { Suite } from '../fixtures/suite.js';
+import { auditPossibility } from './possibility.js';
+import { auditConvention } from './convention.js';
+import { auditImplementationDefined } from './implementation-defined.js';
+import { auditFormula } from './formula.js';
+import { auditCapability } from './capability.js';
 
 export type ErrorKind =
   | 'arithmetic'
@@ -57,7 +63,13 @@ export type ErrorKind =
   | 'impossible-shape'
   | 'count'
   | 'false-relation'
-  | 'printed-contradicts-relation';
+  | 'printed-contradicts-relation'
+  | 'impossible'
+  | 'no-convention'
+  | 'outside-range'
+  | 'formula-shape'
+  | 'formula-value'
+  | 'missing-capability';
 
 export interface ElementAudit {
   index: number[];
@@ -75,6 +87,10 @@ export interface ElementAudit {
   resolved?: string;
   /** An erratum's roots: itself for an origin, the origins it inherits from for a carried one. */
   roots?: ErratumRoot[];
+  /** A right value whose line, over its printed inputs, does not reach it: the line's interval. */
+  unreached?: [string, string];
+  /** The printed values the line references, each with the string a corrected page prints for it. */
+  operands?: OperandCorrection[];
 }
 
 export interface ClaimAudit {
@@ -104,14 +120,31 @@ export interface ClaimAudit {
   decision?: true;
   /** A decision error's other side: the erratum operands of a relation, the relations an erratum flips. */
   decided_by?: string[];
+  /** The generated reason for the verdict (which numbers, which interval). */
   reason: string;
+  /** The fixture's own explanation of the verdict, in plain words (its `reason`), if it gives one. */
+  explanation: string | null;
+  /** How the value the claim is judged against was obtained. */
+  certified_by: CertifiedBy;
   correct: Printed | null;
+  /** The corrected line: the quote with every wrong number corrected (its operands and intermediates too). */
   suggestion: string | null;
+  /**
+   * Operands a corrected line cannot show because the quote leaves them out (a term the page dropped as zero): the
+   * fixture must give the corrected line (`correction`).
+   */
+  correction_gaps?: string[];
+  /** The fixture's own corrected seed lines (`correction`), rendered: they replace the lines from `line` on. */
+  corrected_lines?: string;
+  /** The numbers of the quote, in order, each with what the corrected line writes for it (corrections.ts). */
+  replacements?: Replacement[];
+  /** An erratum with no numeric or textual fix (`correct` null), and why: e.g. which printed value is wrong is open. */
+  no_fix?: string;
   elements: ElementAudit[];
 }
 
-const RANK: Record<Verdict, number> = { ok: 0, derived: 0, unverifiable: 1, rounding: 2, erratum: 3 };
-const show = (x: number) => String(Number(x.toPrecision(7)));
+const RANK: Record<Verdict, number> = { ok: 0, derived: 0, unverifiable: 1, 'implementation-defined': 1, rounding: 2, erratum: 3 };
+export const show = (x: number) => String(Number(x.toPrecision(7)));
 const showI = (i: Interval): [string, string] => [i.lo.toSignificantDigits(7).toString(), i.hi.toSignificantDigits(7).toString()];
 const within = (x: number, i: Interval, slack = 0) => new D(x).gte(i.lo.minus(slack)) && new D(x).lte(i.hi.plus(slack));
 
@@ -228,6 +261,19 @@ export class AuditGraph {
     return last!.index.map((i) => i + 1);
   }
 
+  /**
+   * A fixture's corrected line (`correction`): its words, each {reference} written as the corrected value of the
+   * printed value it names.
+   */
+  renderCorrection(fixtureId: string, template: string, where: string): string {
+    // A reference is a braced claim id not part of a LaTeX command (\text{logit} is the page's own notation).
+    return template.replace(/(?<![A-Za-z\\])\{[^{}\s]+\}/g, (text) => {
+      const r = parseExpr(text);
+      if (r.type !== 'ref') throw new Error(`${where}: correction: ${text} is not a reference`);
+      return this.correctedOf(this.target(fixtureId, r, `${where}: correction`));
+    });
+  }
+
   /** The element audits of a claim (throws on a fixture inconsistency found while building the graph). */
   elementsOf(id: string): ElementAudit[] {
     const problem = this.problems.get(id);
@@ -255,6 +301,12 @@ export class AuditGraph {
     }
   }
 
+  /** What a corrected page prints for a node: its correction if it is an erratum, else what it prints. */
+  private correctedOf(n: GraphNode): string {
+    const a = this.judge(n);
+    return a.verdict === 'erratum' ? a.correct : n.printed.trim();
+  }
+
   private judgeOnce(n: GraphNode): Omit<ElementAudit, 'index'> {
     const { p, certified } = n;
     const correct = formatLike(certified, p);
@@ -265,13 +317,15 @@ export class AuditGraph {
       correct,
       ...(n.line ? { worksheet: n.line } : {}),
     };
-    if (Math.abs(certified - p.value) <= p.half * (1 + 1e-9) + 1e-15) return { ...base, verdict: 'ok' };
+    const right = Math.abs(certified - p.value) <= p.half * (1 + 1e-9) + 1e-15;
+    if (right && !n.tree) return { ...base, verdict: 'ok' };
     if (!n.tree) return { ...base, verdict: 'erratum', error_kind: 'value', erratum_source: 'origin', roots: [self] };
     const fixtureId = n.claimId.split('/')[0];
     const refs = references(n.tree);
     const inputs = refs.map((r) => this.target(fixtureId, r, n.where));
     const byRef = new Map(refs.map((r, i) => [r, inputs[i]]));
     if (refs.length) {
+      base.operands = refs.map((r, i) => ({ ref: r.text, printed: inputs[i].printed.trim(), corrected: this.correctedOf(inputs[i]) }));
       let resolved = n.line!;
       refs.forEach((r, i) => {
         const t = inputs[i].printed.trim();
@@ -303,8 +357,10 @@ export class AuditGraph {
     }
     const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
     const interval = showI(line);
-    if (line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi))
-      return { ...base, verdict: 'erratum', error_kind: 'arithmetic', erratum_source: 'origin', roots: [self], interval };
+    const reaches = !(line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi));
+    // A right value keeps its verdict; that its line does not reach it is recorded (a corrected page must not have it).
+    if (right) return { ...base, verdict: 'ok', ...(reaches ? {} : { unreached: interval }) };
+    if (!reaches) return { ...base, verdict: 'erratum', error_kind: 'arithmetic', erratum_source: 'origin', roots: [self], interval };
     const slack = Math.max(1e-15, 1e-9 * Math.abs(certified));
     if (!within(certified, truth, slack))
       return { ...base, verdict: 'erratum', error_kind: 'wrong-operand', erratum_source: 'origin', roots: [self], interval };
@@ -320,26 +376,7 @@ function flatNumbers(n: Nested): number[] {
   return typeof n === 'number' ? [n] : n.flatMap(flatNumbers);
 }
 
-/** Replaces each wrong printed string in the quote by its correct form (left to right). */
-function correctQuote(quote: string, elements: ElementAudit[]): string | null {
-  let out = quote;
-  let from = 0;
-  let changed = false;
-  for (const e of elements) {
-    const i = out.indexOf(e.printed.trim(), from);
-    if (i < 0) continue;
-    if (e.verdict === 'ok') {
-      from = i + e.printed.trim().length;
-      continue;
-    }
-    out = out.slice(0, i) + e.correct + out.slice(i + e.printed.trim().length);
-    from = i + e.correct.length;
-    changed = true;
-  }
-  return changed ? out : null;
-}
-
-function rebuild(strings: string[], like: Printed): Printed {
+export function rebuild(strings: string[], like: Printed): Printed {
   let k = 0;
   const go = (p: Printed): Printed => (typeof p === 'string' ? strings[k++] : p.map(go));
   return go(like);
@@ -394,7 +431,7 @@ function relationHolds(c: Claim, values: number[][], halves: number[][] | null):
 }
 
 /** What every kind's audit starts from: the claim, its certified values, where it is (for errors) and the common fields. */
-interface AuditContext {
+export interface AuditContext {
   c: Claim;
   golden: Golden | null;
   where: string;
@@ -454,14 +491,50 @@ function auditRelation({ c, golden, where, base }: AuditContext): Judged {
     : onPaper && !onPaper.holds
       ? `"${c.relation}" holds for the true values (${truth.detail}) but the printed values contradict it (${onPaper.detail})`
       : `"${c.relation}" holds (true values ${truth.detail}${onPaper ? `; printed ${onPaper.detail}` : ''})`;
+  // The corrected operands: each printed operand value that is not its certified value rounded, rewritten.
+  const fixedAt = (extra: number) =>
+    printedNums?.map((ps, i) =>
+      ps.map((p, j) =>
+        extra === 0 && Math.abs(certified[i][j] - p.value) <= p.half * (1 + 1e-9) + 1e-15
+          ? p.text.trim()
+          : formatLike(certified[i][j], atPrecision(p, Math.max(...printedNums.flat().map((q) => q.decimals)) + extra - 1)),
+      ),
+    );
+  // Corrected operands that show the true relation: the wrong ones rewritten; where the page's decimals cannot show
+  // it (0.251 → 0.2507 "increased"), all of them at the most decimals the page uses, or more.
+  let fixed = fixedAt(0);
+  for (let extra = 1; fixed && truth.holds && extra <= 4; extra++) {
+    const nums = fixed.map((vs) => vs.map(readPrinted));
+    const shown = relationHolds(
+      c,
+      nums.map((ps) => ps.map((p) => p.value)),
+      nums.map((ps) => ps.map((p) => p.half)),
+    );
+    if (shown.holds) break;
+    fixed = fixedAt(extra);
+  }
+  const wrongOperands = !!fixed && fixed.some((vs, i) => vs.some((v, j) => v !== printedNums![i][j].text.trim()));
+  const replacements =
+    verdict === 'erratum' && truth.holds && fixed && wrongOperands
+      ? quoteReplacements(
+          c.quote,
+          fixed.flatMap((vs, i) => vs.map((v, j) => ({ printed: printedNums![i][j].text, corrected: v }))),
+          [],
+          false,
+        )
+      : [];
   return {
     ...base,
     certified: certified.map((v) => (v.length === 1 ? v[0] : v)),
     verdict,
     error_kind,
     reason,
-    correct: null,
-    suggestion: null,
+    correct:
+      verdict === 'erratum' && fixed && wrongOperands ? fixed.map((vs, i) => (typeof ops[i].printed === 'string' ? vs[0] : vs)) : null,
+    suggestion: correctedText(c.quote, replacements),
+    ...(replacements.length ? { replacements } : {}),
+    // A statement the true values contradict has no numeric fix: what the true values say instead.
+    ...(!truth.holds ? { no_fix: `the true values do not give "${c.relation}": ${truth.detail}` } : {}),
     // The conclusion the page draws from its printed numbers is not the one the true values give.
     ...(onPaper && onPaper.holds !== truth.holds ? { decision: true, decided_by: [] } : {}),
   };
@@ -482,6 +555,28 @@ function auditDerived(cx: AuditContext): Judged {
   };
 }
 
+/** Matrices up to this many numbers are written out in a corrected shape line. */
+const SHOWN_MATRIX = 64;
+
+/**
+ * The corrected line of a wrong shape: the printed shape replaced where the quote writes it, and the matrix the quote
+ * writes out (its first bracketed list) replaced by the right one, at the quote's decimals.
+ */
+function correctShapeLine(quote: string, printed: string, t: Tensor): string {
+  const shape = t.shape.join('×');
+  let line = quote.includes(printed) ? quote.replace(printed, shape) : quote;
+  // The written-out matrix: from the first '[' to the last ']' of the run of brackets, numbers and separators.
+  const m = /\[[-−\d.,;\s[\]]*\]/.exec(line);
+  const open = m ? m.index : -1;
+  const close = m ? m.index + m[0].length - 1 : -1;
+  if (t.data.length > SHOWN_MATRIX || close < 0) return line === quote ? `${quote} (the matrix must be ${shape})` : line;
+  const decimals = Math.max(1, ...[...line.slice(open, close).matchAll(/\d\.(\d+)/g)].map((m) => m[1].length));
+  const write = (n: Nested): string =>
+    typeof n === 'number' ? n.toFixed(decimals).replace(/^-(0\.0*)$/, '$1') : `[${n.map(write).join(', ')}]`;
+  line = `${line.slice(0, open)}${write(toNested(t))}${line.slice(close + 1)}`;
+  return `${line} (${shape})`;
+}
+
 /** A printed matrix shape against the shape the computation needs. */
 function auditShape(cx: AuditContext): Judged {
   const { c, base } = cx;
@@ -497,11 +592,7 @@ function auditShape(cx: AuditContext): Judged {
     error_kind: ok ? null : 'impossible-shape',
     reason: ok ? `shape ${correct} as printed` : `printed shape ${printed}, but the computation needs ${correct}`,
     correct: ok ? null : correct,
-    suggestion: ok
-      ? null
-      : c.quote.includes(printed as string)
-        ? c.quote.replace(printed as string, correct)
-        : `${c.quote} (the matrix must be ${correct})`,
+    suggestion: ok ? null : correctShapeLine(c.quote, printed as string, t),
   };
 }
 
@@ -543,6 +634,9 @@ function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
           .join('; ');
   const wrong = worst.verdict !== 'ok';
   const errata = elements.filter((e) => e.verdict === 'erratum');
+  const gaps: string[] = [];
+  const ownLines = errata.length && c.correction ? graph.renderCorrection(base.fixture, c.correction, cx.where) : null;
+  const replacements = errata.length && !c.correction ? quoteReplacements(c.quote, elements.map(toCorrect), gaps) : [];
   const roots = new Map<string, ErratumRoot>();
   for (const e of errata) for (const r of e.roots ?? []) roots.set(rootText(r), r);
   return {
@@ -562,15 +656,10 @@ function auditNumbers(cx: AuditContext, count = false): ClaimAudit {
           printed,
         )
       : null,
-    suggestion: wrong
-      ? (correctQuote(c.quote, elements) ??
-        `${c.quote} → ${JSON.stringify(
-          rebuild(
-            elements.map((e) => e.correct),
-            printed,
-          ),
-        )}`)
-      : null,
+    suggestion: errata.length ? (ownLines ?? correctedText(c.quote, replacements)) : null,
+    ...(ownLines !== null ? { corrected_lines: ownLines } : {}),
+    ...(replacements.length ? { replacements } : {}),
+    ...(gaps.length && !c.correction ? { correction_gaps: gaps } : {}),
     elements,
   };
 }
@@ -583,10 +672,15 @@ const AUDIT_OF_KIND = {
   derived: auditDerived,
   relation: auditRelation,
   unverifiable: auditUnverifiable,
+  possibility: auditPossibility,
+  convention: auditConvention,
+  'implementation-defined': auditImplementationDefined,
+  formula: auditFormula,
+  capability: (cx) => auditCapability(cx),
 } satisfies Record<ClaimKind, (cx: AuditContext) => Judged>;
 
 /** A claim audit before its erratum's source is filled in (a claim other than numbers is its own origin). */
-type Judged = Omit<ClaimAudit, 'erratum_source' | 'roots'> & Partial<Pick<ClaimAudit, 'erratum_source' | 'roots'>>;
+export type Judged = Omit<ClaimAudit, 'erratum_source' | 'roots'> & Partial<Pick<ClaimAudit, 'erratum_source' | 'roots'>>;
 
 /**
  * The audit of one claim against the frozen certified values, in the graph of printed values (by default the graph
@@ -606,6 +700,8 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null, g
     kind: c.kind,
     printed: c.printed ?? null,
     expected_verdict: c.verdict,
+    explanation: c.reason ?? null,
+    certified_by: certifiedBy(f, c),
     elements: [] as ElementAudit[],
   };
   const where = `${lf.file}:${lf.claimLines[c.id]}: claims(${c.id})`;
@@ -616,6 +712,21 @@ export function auditClaim(lf: LoadedFixture, c: Claim, golden: Golden | null, g
     erratum_source: a.erratum_source ?? (erratum ? 'origin' : null),
     roots: a.roots ?? (erratum ? [{ claim: a.id, index: [] }] : []),
   };
+}
+
+/**
+ * How a claim's true value is obtained: `recomputation` (computed in float64 by the reference, certified by the
+ * independent 40-digit recomputation), `exact` (exact arithmetic on given numbers, 40 digits), `measurement` (what
+ * the reference's own training run measured: a committed log, or a figure that depends on the recipe), `none`
+ * (nothing to compute: the document never gives the values it needs).
+ */
+export type CertifiedBy = 'recomputation' | 'exact' | 'measurement' | 'none';
+
+function certifiedBy(f: LoadedFixture['fixture'], c: Claim): CertifiedBy {
+  const reads = claimReads(c);
+  if (f.scenario.kind === 'measurement' || (c.kind === 'unverifiable' && reads.length > 0)) return 'measurement';
+  if (reads.length === 0) return 'none';
+  return reads.every((r) => r.path === undefined) ? 'exact' : 'recomputation';
 }
 
 /** The audit of every claim of a suite, in fixture order. */

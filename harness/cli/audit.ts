@@ -2,20 +2,26 @@
 // regenerates reports/errata.md. Exit 1 when a verdict differs from the one its fixture records.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ERRATA_FILE, renderErrata } from '../audit/errata.js';
+import { ERRATA_FILE, renderErrata, rootCauses, rootEntryNumbers } from '../audit/errata.js';
+import { correctSeeds, seedPatch } from '../audit/patch.js';
+import { readSeedTexts } from '../fixtures/seeds.js';
 import { auditSuite, type ClaimAudit } from '../audit/verdict.js';
 import { suiteOrExit } from './suite.js';
 import { EXIT } from './usage.js';
 
 /** What `--only` may keep: a verdict, or one side of an erratum (`origin`: where the document went wrong). */
-export const ONLY = ['ok', 'rounding', 'erratum', 'origin', 'carried', 'unverifiable', 'derived'] as const;
+export const ONLY = ['ok', 'rounding', 'erratum', 'origin', 'carried', 'unverifiable', 'derived', 'implementation-defined'] as const;
 
 const kept = (a: ClaimAudit, only: string[]) =>
   only.some((w) => (w === 'origin' || w === 'carried' ? a.verdict === 'erratum' && a.erratum_source === w : a.verdict === w));
 
-export function auditCommand(o: { json?: boolean; write?: boolean; files?: string; only?: string[] }): number {
-  if (o.write && (o.files || o.only)) {
-    console.error('tconf audit --write covers every claim; drop --files and --only');
+export function auditCommand(o: { json?: boolean; write?: boolean; patch?: boolean; files?: string; only?: string[] }): number {
+  if ((o.write || o.patch) && (o.files || o.only)) {
+    console.error(`tconf audit ${o.write ? '--write' : '--patch'} covers every claim; drop --files and --only`);
+    return EXIT.usage;
+  }
+  if (o.patch && (o.write || o.json)) {
+    console.error('tconf audit --patch writes the diff alone; drop --write and --json');
     return EXIT.usage;
   }
   const unknown = (o.only ?? []).filter((w) => !(ONLY as readonly string[]).includes(w));
@@ -27,14 +33,31 @@ export function auditCommand(o: { json?: boolean; write?: boolean; files?: strin
   // which fixtures are shown.
   const suite = suiteOrExit({ needGolden: true });
   const shown = new Set(suite.fixtures.filter((lf) => !o.files || lf.file.includes(o.files)).map((lf) => lf.fixture.id));
-  const audits = auditSuite(suite).filter((a) => shown.has(a.fixture) && (!o.only?.length || kept(a, o.only)));
+  const all = auditSuite(suite);
+  if (o.patch) {
+    // A unified diff of the seed texts an author can apply (`patch -p1` in the package root).
+    process.stdout.write(seedPatch(correctSeeds(all, readSeedTexts())));
+    return EXIT.ok;
+  }
+  const audits = all.filter((a) => shown.has(a.fixture) && (!o.only?.length || kept(a, o.only)));
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(audits, null, 1)}\n`);
+    // Per claim, beside the audit: its root causes' entry numbers in errata.md, whether it is a decision error,
+    // its corrected line, and the corrected seed lines it takes part in.
+    const entries = rootEntryNumbers(rootCauses(all.filter((a) => a.seed)));
+    const fixes = correctSeeds(all, readSeedTexts());
+    const withEntries = audits.map((a) => ({
+      ...a,
+      root_entries: entries.get(a.id) ?? [],
+      decision: a.decision === true,
+      corrected_line: a.suggestion,
+      corrected_seed_lines: fixes.lines.filter((l) => l.claims.includes(a.id)).map(({ line, after }) => ({ line, text: after })),
+    }));
+    process.stdout.write(`${JSON.stringify(withEntries, null, 1)}\n`);
     return EXIT.ok;
   }
   if (o.write) {
     mkdirSync(dirname(ERRATA_FILE), { recursive: true });
-    writeFileSync(ERRATA_FILE, renderErrata(audits));
+    writeFileSync(ERRATA_FILE, renderErrata({ audits, fixtures: suite.fixtures, seeds: readSeedTexts() }));
     console.log(`wrote ${ERRATA_FILE}`);
   }
   for (const a of audits) {

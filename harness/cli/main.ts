@@ -3,20 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ROOT } from '../paths.js';
-import { auditCommand, ONLY } from './audit.js';
+// Each command's module is imported when the command runs (a cold start loads only what it needs); the three
+// imported here give help texts their lists (and run needs them anyway).
+import { ONLY } from './audit.js';
 import { applyConfig, CONFIG_FILE, configFile, readConfig } from './config.js';
-import { diagnoseCommand, type DiagnoseCommandOptions } from './diagnose.js';
-import { diffCommand, type DiffCommandOptions } from './diff.js';
-import { printBookExamples } from './examples.js';
-import { goldenCommand } from './golden.js';
-import { listCommand } from './list.js';
-import { mutantsCommand } from './mutants.js';
-import { runCommand, type RunCommandOptions } from './run.js';
-import { smokeCommand, type SmokeCommandOptions } from './smoke.js';
-import { suiteOrExit } from './suite.js';
-import { trainCommand, type TrainCommandOptions } from './train.js';
+import type { DiagnoseCommandOptions } from './diagnose.js';
+import type { DiffCommandOptions } from './diff.js';
+import type { RunCommandOptions } from './run.js';
+import type { SmokeCommandOptions } from './smoke.js';
+import type { TrainCommandOptions } from './train.js';
 import { EXIT, UsageError } from './usage.js';
-import { validateCommand } from './validate.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
 import { forTerminal } from '../bounded.js';
 
@@ -52,12 +48,18 @@ program
   .option('--allow-empty', 'exit 0 even if an implementation ran no claim at all (every claim skipped or not applicable)')
   .option('--strict', 'with --baseline: fail also when claims the baseline lists now pass (then run --update-baseline)')
   .option('--json', 'the report JSON on stdout, nothing else there (messages go to stderr)')
+  .option('--no-diagnose', 'do not diagnose failing implementations (their first wrong value, the mistake they match: several seconds)')
   .option('--config <file>', `defaults for these flags (spec/config.schema.json; default: ./${CONFIG_FILE} if there is one)`)
   .action(async (flags: RunCommandOptions & { config?: string }, cmd: Command) => {
     try {
+      const [{ runCommand }, { suiteOrExit }] = await Promise.all([import('./run.js'), import('./suite.js')]);
+      // The phases of a run, for `npm run bench suite` (bench/timeline.mjs reads them): start-up ends here.
+      performance.mark('tconf:loading', { detail: import.meta.url.endsWith('.ts') ? 'the sources, through tsx' : 'the build (dist/)' });
       const file = configFile(flags.config);
       const o = file ? applyConfig(flags, readConfig(file), (flag) => cmd.getOptionValueSource(flag) === 'cli') : flags;
-      process.exitCode = await runCommand(suiteOrExit({ needGolden: true }), o);
+      const suite = suiteOrExit({ needGolden: true });
+      performance.mark('tconf:loaded');
+      process.exitCode = await runCommand(suite, o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       console.error(`tconf run: ${e.message}`);
@@ -77,6 +79,7 @@ program
   .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
   .action(async (o: SmokeCommandOptions) => {
     try {
+      const [{ smokeCommand }, { suiteOrExit }] = await Promise.all([import('./smoke.js'), import('./suite.js')]);
       process.exitCode = await smokeCommand(() => suiteOrExit({ needGolden: true }), o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
@@ -88,7 +91,7 @@ program
 program
   .command('examples')
   .description("print the book's Examples 1-3 computed by the float64 reference, step by step")
-  .action(() => printBookExamples());
+  .action(async () => (await import('./examples.js')).printBookExamples());
 
 const FILES = ['--files <text>', 'only the fixture files whose path contains this text'] as const;
 
@@ -96,14 +99,14 @@ program
   .command('validate')
   .description('schema-check the fixtures only (file, line and field for every problem)')
   .option(...FILES)
-  .action((o: { files?: string }) => validateCommand(o));
+  .action(async (o: { files?: string }) => (await import('./validate.js')).validateCommand(o));
 
 program
   .command('list')
   .description('every claim: id, fixture, seed file, section, kind, printed, expected value, expected verdict')
   .option('--json', 'one JSON document on stdout')
   .option(...FILES)
-  .action((o: { json?: boolean; files?: string }) => listCommand(o));
+  .action(async (o: { json?: boolean; files?: string }) => (await import('./list.js')).listCommand(o));
 
 program
   .command('golden')
@@ -111,7 +114,7 @@ program
   .option('--check', 'only report differences; exit 1 if the frozen values are stale')
   .option(...FILES)
   .action(async (o: { check?: boolean; files?: string }) => {
-    process.exitCode = await goldenCommand(o);
+    process.exitCode = await (await import('./golden.js')).goldenCommand(o);
   });
 
 program
@@ -119,10 +122,11 @@ program
   .description('the errata audit of the seeds: a computed verdict for every printed number')
   .option('--json', 'one JSON document on stdout')
   .option('--write', 'regenerate reports/errata.md')
+  .option('--patch', 'print the corrections as a unified diff of the seed texts (fixtures/sources/), to apply with patch -p1')
   .option('--only <verdicts...>', `only these verdicts: ${ONLY.join(', ')} (origin and carried: the two kinds of erratum)`)
   .option(...FILES)
-  .action((o: { json?: boolean; write?: boolean; files?: string; only?: string[] }) => {
-    process.exitCode = auditCommand(o);
+  .action(async (o: { json?: boolean; write?: boolean; patch?: boolean; files?: string; only?: string[] }) => {
+    process.exitCode = (await import('./audit.js')).auditCommand(o);
   });
 
 program
@@ -133,7 +137,7 @@ program
   .option('--json', 'one JSON document on stdout')
   .option('--only <names...>', `only these mutants (${MUTANT_NAMES.join(', ')})`)
   .action(async (o: { json?: boolean; only?: string[] }) => {
-    process.exitCode = await mutantsCommand(o);
+    process.exitCode = await (await import('./mutants.js')).mutantsCommand(o);
   });
 
 program
@@ -146,7 +150,8 @@ program
   .option('--json', 'one JSON document on stdout (spec/diff.schema.json) instead of Markdown')
   .option('--rows <n>', 'Markdown: rows per section before "and N more"', '20')
   .option('--rename <pairs...>', "OLD=NEW: compare the old report's implementation OLD with the new report's NEW (others match by name)")
-  .action((oldFile: string, newFile: string, o: DiffCommandOptions) => {
+  .action(async (oldFile: string, newFile: string, o: DiffCommandOptions) => {
+    const { diffCommand } = await import('./diff.js');
     try {
       process.exitCode = diffCommand(oldFile, newFile, o);
     } catch (e) {
@@ -161,16 +166,21 @@ program
   .description(
     "for each failing implementation: the first wrong value in the computation's dataflow and the classic mistake (mutant) it matches",
   )
-  .argument('[report]', 'a report.json of tconf run (small tensors only keep their values: larger ones match by status)')
+  .argument(
+    '[report]',
+    'a report.json of tconf run: prints the diagnosis it saved, else computes one from it (small tensors only keep their values: larger ones match by status)',
+  )
   .option('--impl <names...>', 'run these implementations (same words as tconf run) and diagnose them with every actual value')
   .option('--profile <name>', "tolerance profile: float64 or float32 (default: the report's, or each implementation's dtype)")
   .option('--filter <globs...>', 'with --impl: only claims whose id, fixture id, tag or section matches a glob')
   .option('--timeout <seconds>', 'per-scenario timeout for external implementations', '30')
   .option('--rows <n>', 'failing scenarios listed per implementation', '10')
   .option('--no-pairs', 'do not try pairs of mutants when no single one matches')
+  .option('--recompute', "REPORT.json: compute the diagnosis from the report's values even when it saved one")
   .option('--json', 'one JSON document on stdout')
   .action(async (file: string | undefined, o: DiagnoseCommandOptions) => {
     try {
+      const [{ diagnoseCommand }, { suiteOrExit }] = await Promise.all([import('./diagnose.js'), import('./suite.js')]);
       process.exitCode = await diagnoseCommand(() => suiteOrExit({ needGolden: true }), file, o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
@@ -193,7 +203,7 @@ program
   .option('--no-progress', 'no progress bar')
   .action(async (task: string, o: TrainCommandOptions) => {
     try {
-      await trainCommand(task, o);
+      await (await import('./train.js')).trainCommand(task, o);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       console.error(e.message);

@@ -11,10 +11,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { loadFixtures } from '../fixtures/load.js';
-import { ROOT } from '../paths.js';
+import { ROOT, SOURCES_DIR } from '../paths.js';
 
 /** Where the seed texts are: unchanged copies of the source documents. */
-export const SOURCES_DIR = join(ROOT, 'fixtures', 'sources');
+export { SOURCES_DIR };
 
 /** The longest stretch of seed lines (first to last) the fragments of one elided quote ("a … b") may span. */
 export const MAX_QUOTE_SPAN = 40;

@@ -54,6 +54,17 @@ function requirementsOf(f: Fixture, c: Claim, features: Feature[]): Requirements
   return { ops: unique(ops), features: model ? features : [], trace: unique(read.map(nameOf)), paths: unique(read) };
 }
 
+/** A capability claim needs what it names and everything the claims that exercise it need (it is decided by them). */
+function capabilityRequirements(c: Claim, reqs: Map<string, Requirements | null>): Requirements {
+  const of = (c.exercised_by ?? []).flatMap((id) => reqs.get(id) ?? []);
+  return {
+    ops: unique([...((c.requires?.ops ?? []) as OpName[]), ...of.flatMap((r) => r.ops)]),
+    features: unique([...((c.requires?.features ?? []) as Feature[]), ...of.flatMap((r) => r.features)]),
+    trace: unique(of.flatMap((r) => r.trace)),
+    paths: unique(of.flatMap((r) => r.paths)),
+  };
+}
+
 const cache = new WeakMap<Fixture, Map<string, Requirements | null>>();
 
 /** Every claim's requirements in a fixture, by claim id (its own id, not `<fixture>/<claim>`); computed once. */
@@ -62,6 +73,7 @@ export function fixtureRequirements(f: Fixture): Map<string, Requirements | null
   if (!reqs) {
     const features = scenarioKind(f.scenario).judged ? requiredFeatures(f.scenario as Scenario) : [];
     reqs = new Map(f.claims.map((c) => [c.id, requirementsOf(f, c, features)]));
+    for (const c of f.claims) if (c.kind === 'capability') reqs.set(c.id, capabilityRequirements(c, reqs));
     cache.set(f, reqs);
   }
   return reqs;

@@ -122,6 +122,26 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
   return { status: failed ? 'fail' : 'pass', tolerance: tol, operands, ...(message ? { message } : {}) };
 }
 
+/**
+ * A capability claim the implementation declares everything for (what it names and what the claims that exercise it
+ * need, requirements.ts; else it was skipped): passed when every claim that exercises it passed, failed when one
+ * failed or erred, skipped when one did not run.
+ */
+function capabilityResult(lf: LoadedFixture, c: Claim, results: Record<string, ClaimResult>): ClaimResult {
+  const by = (c.exercised_by ?? []).map((id) => ({ id, status: results[`${lf.fixture.id}/${id}`]?.status ?? 'not run' }));
+  const list = (xs: typeof by) => xs.map((x) => `${x.id} (${x.status})`).join(', ');
+  const bad = by.filter((x) => x.status === 'fail' || x.status === 'error');
+  if (bad.length) return { status: 'fail', message: `declared, but claims that exercise it do not pass: ${list(bad)}`, operands: [] };
+  const unrun = by.filter((x) => x.status !== 'pass');
+  if (unrun.length) {
+    // what the exercising claims lacked is what this one lacks
+    const inherited = [...new Set(unrun.flatMap((x) => results[`${lf.fixture.id}/${x.id}`]?.missing ?? []))];
+    const message = `declared, but claims that exercise it did not run: ${list(unrun)}`;
+    return { status: 'skip', message, ...(inherited.length ? { missing: inherited } : {}), operands: [] };
+  }
+  return { status: 'pass', message: `declared, and the ${by.length} claim(s) that exercise it pass`, operands: [] };
+}
+
 /** One implementation over the fixtures; a failing scenario costs its own claims, never the run. */
 export async function runImplementation(
   impl: Implementation,
@@ -134,6 +154,8 @@ export async function runImplementation(
   const scenarioErrors: ScenarioError[] = [];
   // Compiled once; an implementation's globs were checked when it declared them.
   const traced = tracedBy(impl.capabilities.trace);
+  // capability claims the implementation declares everything for
+  const pending: [LoadedFixture, Claim][] = [];
   let complete = true;
   for (const lf of fixtures) {
     const f = lf.fixture;
@@ -157,6 +179,8 @@ export async function runImplementation(
       const lacks = missingOf(impl.capabilities, req, traced);
       const missing = missingList(lacks);
       if (missing.length) results[claimId(f, c)] = { status: 'skip', message: skipMessage(lacks), missing, operands: [] };
+      // reads nothing itself: decided below, from the claims that exercise it
+      else if (c.kind === 'capability') pending.push([lf, c]);
       else runnable.push(c);
     }
     if (!runnable.length) continue;
@@ -184,6 +208,8 @@ export async function runImplementation(
     const golden = goldenOf(f.id);
     for (const c of runnable) results[claimId(f, c)] = judge(c, trace, golden, toleranceFor(claimId(f, c), c, name, o));
   }
+  // Capability claims last: each is decided by the results of the claims that exercise it.
+  for (const [lf, c] of pending) results[claimId(lf.fixture, c)] = capabilityResult(lf, c, results);
   return {
     info: { name, version: impl.version, language: impl.language, capabilities: impl.capabilities },
     results,
