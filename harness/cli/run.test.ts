@@ -1,6 +1,7 @@
 // The `tconf run` command end to end: exit codes, every report format (the JSON validated against its schema,
 // the JUnit XML parsed), baseline gating, and the diagnosis of a failing implementation in each format (off with
 // --no-diagnose; a diagnosis that throws costs only itself).
+import { stripVTControlCharacters } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,11 +45,14 @@ const validReport = (() => {
   return ajv.compile(JSON.parse(read(ROOT, 'spec/report.schema.json')));
 })();
 /** What the command printed on stdout (console.log is silenced, not dropped). */
+/** What the run printed, without its colours (CI turns them on). */
 const printed = () =>
-  vi
-    .mocked(console.log)
-    .mock.calls.map((c) => String(c[0]))
-    .join('\n');
+  stripVTControlCharacters(
+    vi
+      .mocked(console.log)
+      .mock.calls.map((c) => String(c[0]))
+      .join('\n'),
+  );
 
 describe('tconf run', () => {
   it('exits 0 when everything passes and writes four reports', async () => {
