@@ -324,8 +324,21 @@ export class AuditGraph {
     const refs = references(n.tree);
     const inputs = refs.map((r) => this.target(fixtureId, r, n.where));
     const byRef = new Map(refs.map((r, i) => [r, inputs[i]]));
+    const scale = p.text.trim().endsWith('%') ? 100 : 1;
+    const at = (i: Interval): Interval => ({ lo: i.lo.div(scale), hi: i.hi.div(scale) });
+    const evaluate = (halfUnits: number, value: (m: GraphNode) => Interval): Interval => {
+      try {
+        return at(evaluateInterval(n.tree!, false, halfUnits, (r) => value(byRef.get(r)!)));
+      } catch (e) {
+        throw new Error(`${n.where}: ${(e as Error).message}`);
+      }
+    };
+    // Over the printed inputs: each reference its printed value's rounding interval, each rounded literal its own.
+    const line = evaluate(1, ({ p: q }) => ({ lo: new D(q.value).minus(q.half), hi: new D(q.value).plus(q.half) }));
+    const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
+    const interval = showI(line);
+    const reaches = !(line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi));
     if (refs.length) {
-      base.operands = refs.map((r, i) => ({ ref: r.text, printed: inputs[i].printed.trim(), corrected: this.correctedOf(inputs[i]) }));
       let resolved = n.line!;
       refs.forEach((r, i) => {
         const t = inputs[i].printed.trim();
@@ -333,34 +346,14 @@ export class AuditGraph {
       });
       base.resolved = resolved;
     }
-    const scale = p.text.trim().endsWith('%') ? 100 : 1;
-    const at = (i: Interval): Interval => ({ lo: i.lo.div(scale), hi: i.hi.div(scale) });
-    let line: Interval;
-    let truth: Interval;
-    try {
-      // Over the printed inputs: each reference its printed value's rounding interval, each rounded literal its own.
-      line = at(
-        evaluateInterval(n.tree, false, 1, (r) => {
-          const q = byRef.get(r)!.p;
-          return { lo: new D(q.value).minus(q.half), hi: new D(q.value).plus(q.half) };
-        }),
-      );
-      // At the true inputs: each reference its certified value; a rounded literal (not traced to a printed value) ± one unit.
-      truth = at(
-        evaluateInterval(n.tree, false, 2, (r) => {
-          const x = new D(byRef.get(r)!.certified);
-          return { lo: x, hi: x };
-        }),
-      );
-    } catch (e) {
-      throw new Error(`${n.where}: ${(e as Error).message}`);
-    }
-    const printedInterval: Interval = { lo: new D(p.value).minus(p.half), hi: new D(p.value).plus(p.half) };
-    const interval = showI(line);
-    const reaches = !(line.hi.lt(printedInterval.lo) || line.lo.gt(printedInterval.hi));
     // A right value keeps its verdict; that its line does not reach it is recorded (a corrected page must not have it).
     if (right) return { ...base, verdict: 'ok', ...(reaches ? {} : { unreached: interval }) };
+    // Only a value to correct needs its operands' corrections.
+    if (refs.length)
+      base.operands = refs.map((r, i) => ({ ref: r.text, printed: inputs[i].printed.trim(), corrected: this.correctedOf(inputs[i]) }));
     if (!reaches) return { ...base, verdict: 'erratum', error_kind: 'arithmetic', erratum_source: 'origin', roots: [self], interval };
+    // At the true inputs: each reference its certified value; a rounded literal (not traced to a printed value) ± one unit.
+    const truth = evaluate(2, (m) => ({ lo: new D(m.certified), hi: new D(m.certified) }));
     const slack = Math.max(1e-15, 1e-9 * Math.abs(certified));
     if (!within(certified, truth, slack))
       return { ...base, verdict: 'erratum', error_kind: 'wrong-operand', erratum_source: 'origin', roots: [self], interval };
