@@ -64,7 +64,7 @@ export function auditCommand(o: { json?: boolean; write?: boolean; patch?: boole
     const flag = a.verdict === a.expected_verdict ? '' : `  (fixture expects ${a.expected_verdict})`;
     const roots = a.roots.map((r) => `${r.claim}${r.index.length ? `[${r.index.join(',')}]` : ''}`).join(', ');
     const kind = a.error_kind ? ` [${a.error_kind}${a.erratum_source === 'carried' ? ` from ${roots}` : ''}]` : '';
-    const suggested = a.suggestion ? `\n    suggested: ${a.suggestion}` : '';
+    const suggested = a.suggestion ? `\n    corrected line: ${a.suggestion}` : '';
     console.log(`${a.id}\t${a.verdict}${kind}${flag}\n    ${a.reason}${suggested}`);
   }
   const counts = audits.reduce<Record<string, number>>((m, a) => {
