@@ -5,17 +5,18 @@ import { dirname } from 'node:path';
 import { ERRATA_FILE, renderErrata, rootCauses, rootEntryNumbers } from '../audit/errata.js';
 import { correctSeeds, seedPatch } from '../audit/patch.js';
 import { readSeedTexts } from '../fixtures/seeds.js';
-import { auditSuite, type ClaimAudit } from '../audit/verdict.js';
+import { auditSuiteCached } from '../audit/cache.js';
+import { kept, ONLY } from './audit-filter.js';
 import { suiteOrExit } from './suite.js';
 import { EXIT } from './usage.js';
 
-/** What `--only` may keep: a verdict, or one side of an erratum (`origin`: where the document went wrong). */
-export const ONLY = ['ok', 'rounding', 'erratum', 'origin', 'carried', 'unverifiable', 'derived', 'implementation-defined'] as const;
-
-const kept = (a: ClaimAudit, only: string[]) =>
-  only.some((w) => (w === 'origin' || w === 'carried' ? a.verdict === 'erratum' && a.erratum_source === w : a.verdict === w));
-
-export function auditCommand(o: { json?: boolean; write?: boolean; patch?: boolean; files?: string; only?: string[] }): number {
+export async function auditCommand(o: {
+  json?: boolean;
+  write?: boolean;
+  patch?: boolean;
+  files?: string;
+  only?: string[];
+}): Promise<number> {
   if ((o.write || o.patch) && (o.files || o.only)) {
     console.error(`tconf audit ${o.write ? '--write' : '--patch'} covers every claim; drop --files and --only`);
     return EXIT.usage;
@@ -33,7 +34,7 @@ export function auditCommand(o: { json?: boolean; write?: boolean; patch?: boole
   // which fixtures are shown.
   const suite = suiteOrExit({ needGolden: true });
   const shown = new Set(suite.fixtures.filter((lf) => !o.files || lf.file.includes(o.files)).map((lf) => lf.fixture.id));
-  const all = auditSuite(suite);
+  const all = await auditSuiteCached(suite);
   if (o.patch) {
     // A unified diff of the seed texts an author can apply (`patch -p1` in the package root).
     process.stdout.write(seedPatch(correctSeeds(all, readSeedTexts())));

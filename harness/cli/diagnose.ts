@@ -7,7 +7,7 @@
 import { forTerminal, truncate } from '../bounded.js';
 import type { Suite } from '../fixtures/suite.js';
 import { diagnose, observationsOf, type Observations, type Observed } from '../diagnose/match.js';
-import { DEFAULT_MAX_LINE_BYTES, endAllChildren } from '../impls/process.js';
+import { DEFAULT_MAX_LINE_BYTES, endAllChildren } from '../impls/process-bounds.js';
 import { resolveImplementation } from '../impls/registry.js';
 import { PROFILES, type ProfileName } from '../run/compare.js';
 import type { Implementation } from '../run/implementation.js';

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { ROOT } from '../paths.js';
 // Each command's module is imported when the command runs (a cold start loads only what it needs); the three
 // imported here give help texts their lists (and run needs them anyway).
-import { ONLY } from './audit.js';
+import { ONLY } from './audit-filter.js';
 import { applyConfig, CONFIG_FILE, configFile, readConfig } from './config.js';
 import type { DiagnoseCommandOptions } from './diagnose.js';
 import type { DiffCommandOptions } from './diff.js';
@@ -126,7 +126,7 @@ program
   .option('--only <verdicts...>', `only these verdicts: ${ONLY.join(', ')} (origin and carried: the two kinds of erratum)`)
   .option(...FILES)
   .action(async (o: { json?: boolean; write?: boolean; patch?: boolean; files?: string; only?: string[] }) => {
-    process.exitCode = (await import('./audit.js')).auditCommand(o);
+    process.exitCode = await (await import('./audit.js')).auditCommand(o);
   });
 
 program

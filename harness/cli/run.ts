@@ -4,17 +4,16 @@
 // implementation that fails is diagnosed (its first wrong value, the classic mistake it matches) into the reports.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import picomatch from 'picomatch';
 import pc from 'picocolors';
-import { auditSuite } from '../audit/verdict.js';
+import { auditSuiteCached } from '../audit/cache.js';
 import { baselineKey, compareToBaseline, nextBaseline, type Baseline } from '../run/baseline.js';
 import { forTerminal, nameProblem, truncate } from '../bounded.js';
 import { PROFILES, type ProfileName } from '../run/compare.js';
 import type { Suite } from '../fixtures/suite.js';
 import type { Implementation } from '../run/implementation.js';
 import { MUTANT_NAMES } from '../impls/mutants.js';
-import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_TIMEOUT_MS } from '../impls/process.js';
+import { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_LINE_BYTES_LIMIT, MAX_TIMEOUT_MS } from '../impls/process-bounds.js';
 import { KNOWN, resolveImplementation } from '../impls/registry.js';
 import { buildReport, type RunReport } from '../report/build.js';
 import { diagnoseRun, diagnosisLines, terminalLines } from '../report/diagnosis.js';
@@ -52,8 +51,6 @@ export const SUITE_VERSION = (JSON.parse(readFileSync(new URL('../../package.jso
 
 /** Longest implementation name a report will carry (a name is a table heading, a JUnit class, a file key). */
 export const MAX_NAME_LENGTH = 100;
-/** The largest line an implementation may send is bounded by what one JavaScript string can hold. */
-const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
 
 /**
  * Reads and checks `--overrides`: the schema, then every key: an implementation is an `--impl` word (what the
@@ -417,9 +414,14 @@ interface Checked {
 async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Promise<number> {
   const { timeoutMs, maxLineBytes, overrides, baseline, baselineFile, filter, total, started } = k;
 
+  // the progress bar's package is loaded only for a terminal that shows it (it is a noticeable part of a cold start)
   const bar =
     o.progress && process.stderr.isTTY
-      ? new SingleBar({ format: '{impl} [{bar}] {value}/{total} {fixture}', stream: process.stderr, hideCursor: true })
+      ? new (await import('cli-progress')).SingleBar({
+          format: '{impl} [{bar}] {value}/{total} {fixture}',
+          stream: process.stderr,
+          hideCursor: true,
+        })
       : null;
   const runs: ImplementationRun[] = [];
   /** Each run's `--impl` word as typed: the key of its baseline and overrides entries. */
@@ -493,7 +495,7 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   }
 
   if (refused && !runs.length) throw refused; // nothing ran: the earlier reports stay as they were
-  const report = buildReport(suite, runs, auditSuite(suite), {
+  const report = buildReport(suite, runs, await auditSuiteCached(suite), {
     profile: o.profile ?? 'per implementation dtype',
     filter,
     version: SUITE_VERSION,

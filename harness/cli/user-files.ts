@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { yaml } from '../fixtures/yaml.js';
 import { truncate } from '../bounded.js';
 import { cachedValidators, type SchemaValidator } from '../fixtures/schema.js';
 import { ROOT } from '../paths.js';
@@ -88,6 +88,7 @@ function parseAndCheck(
   } catch {
     throw new UsageError(`${what} ${file}: not UTF-8 text`);
   }
+  const { isMap, isNode, isScalar, LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const syntax = [...doc.errors, ...doc.warnings];

@@ -23,19 +23,12 @@ import { EVIDENCE_LIMIT, forTerminal, nameProblem, truncate } from '../bounded.j
 import { FEATURES, type Capabilities, type Implementation, type RunOptions, type TraceValues } from '../run/implementation.js';
 import { ROOT } from '../paths.js';
 import { OPS, type Scenario } from '../fixtures/scenario.js';
+import { DEFAULT_MAX_LINE_BYTES, MAX_LINE_BYTES_LIMIT, MAX_TIMEOUT_MS, onEndAll } from './process-bounds.js';
+
+export { DEFAULT_MAX_LINE_BYTES, endAllChildren, MAX_LINE_BYTES_LIMIT, MAX_TIMEOUT_MS } from './process-bounds.js';
 
 /** The protocol version this harness speaks. */
 export const PROTOCOL_VERSION = 1;
-/** Longest per-request timeout (24 h); Node's timers overflow above 2^31-1 ms and would fire at once. */
-export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
-/**
- * Default bound on one line of an implementation's output (256 MiB). The largest answer of the whole suite
- * (the NumPy example, JSON lists) is about 12.8 MB, twenty times below it.
- */
-export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
-/** Largest `maxLineBytes` accepted: 512 MiB, about the longest string V8 can hold. */
-export const MAX_LINE_BYTES_LIMIT = 512 * 1024 * 1024;
-
 /** Bounds on what an implementation may declare at the handshake. */
 const NAME_MAX = 100;
 const GLOB_MAX = 200;
@@ -756,25 +749,10 @@ export class ProcessImplementation implements Implementation {
   }
 }
 
-/**
- * Kills every live implementation process group at once (SIGKILL) and stops their implementations restarting;
- * synchronous, for a SIGINT/SIGTERM handler. A pending request fails with "stopped".
- */
-export function endAllChildren(): void {
+/** Kills every live process group of this transport and stops its implementations restarting (endAllChildren). */
+function endAll(): void {
   const why = 'the harness stopped every implementation (interrupted)';
   for (const p of [...owners]) p.stop(why);
   for (const c of [...live]) c.kill(why);
 }
-
-// A harness that exits in any way (an uncaught error, process.exit) leaves no process group behind. One 'exit'
-// listener per process, however many times this module is loaded (test runners reload modules).
-const HOOKS = Symbol.for('tconf.process.endAllChildren');
-const g = globalThis as { [HOOKS]?: Set<() => void> };
-if (!g[HOOKS]) {
-  const hooks = new Set<() => void>();
-  g[HOOKS] = hooks;
-  process.once('exit', () => {
-    for (const h of hooks) h();
-  });
-}
-g[HOOKS].add(endAllChildren);
+onEndAll(endAll);

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Implementation } from '../run/implementation.js';
 import { ROOT } from '../paths.js';
-import { mutantImplementation } from './mutants.js';
-import { ProcessImplementation, type ProcessOptions } from './process.js';
+
+import type { ProcessOptions } from './process.js';
 import { referenceImplementation } from './reference.js';
 
 /** Splits `exec:` words on whitespace, honouring "double" and 'single' quotes; no shell is involved. */
@@ -73,10 +73,15 @@ export async function resolveImplementation(name: string, o: ResolveOptions): Pr
     const py = pythonWith(ex.module);
     if (!py)
       throw new Error(`the ${name} implementation needs a python3 that can import ${ex.module} (Debian: apt-get install ${ex.debian})`);
+    const { ProcessImplementation } = await import('./process.js');
     return ProcessImplementation.start([py, join(ROOT, ...ex.script)], { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   }
-  if (name.startsWith('mutant:')) return mutantImplementation(name.slice(7));
+  if (name.startsWith('mutant:')) return (await import('./mutants.js')).mutantImplementation(name.slice(7));
+  // the process transport is loaded only for an implementation that needs it (a cold start pays for modules)
   if (name.startsWith('exec:'))
-    return ProcessImplementation.start(splitCommand(name.slice(5)), { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
+    return (await import('./process.js')).ProcessImplementation.start(splitCommand(name.slice(5)), {
+      timeoutMs: o.timeoutMs,
+      maxLineBytes: o.maxLineBytes,
+    });
   throw new Error(`unknown implementation '${name}' (known: ${KNOWN.join(', ')}, mutant:NAME, exec:COMMAND ARGS)`);
 }

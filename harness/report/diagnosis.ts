@@ -2,7 +2,7 @@
 // report.json (`summary[impl].diagnosis`), and its wording, once, as lines of text and code segments that the
 // terminal (`tconf run`, `tconf diagnose`), summary.md and report.html each escape for themselves.
 import { forTerminal, truncate } from '../bounded.js';
-import { diagnose, observationsOf, type Diagnosis, type MatchScore } from '../diagnose/match.js';
+import type { Diagnosis, MatchScore } from '../diagnose/match.js';
 import type { Suite } from '../fixtures/suite.js';
 import type { LoadedFixture } from '../fixtures/types.js';
 import type { ProfileName } from '../run/compare.js';
@@ -123,6 +123,8 @@ export async function diagnoseRun(
   o: { profile: ProfileName; filter: string[]; pairs?: boolean },
 ): Promise<DiagnosisResult> {
   try {
+    // the mutants and their matching are loaded only for a run that has something to diagnose
+    const { diagnose, observationsOf } = await import('../diagnose/match.js');
     return diagnosisEntry(await diagnose(filteredSuite(suite, o.filter), observationsOf(run), { profile: o.profile, pairs: o.pairs }));
   } catch (e) {
     return { unavailable: `the diagnosis failed: ${firstLine(String((e as Error)?.message ?? e))}` };
