@@ -39,9 +39,9 @@ interface Timeline {
 }
 
 /** One spawn (no shell) of the command line: its wall time, and the marks bench/timeline.mjs printed. */
-function spawnTimed(args: string[]): { ms: number; timeline?: Timeline } {
+function spawnTimed(args: string[], env: Record<string, string> = {}): { ms: number; timeline?: Timeline } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, shell: false, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, shell: false, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status ?? r.signal}\n${r.stderr.slice(-2000)}`);
   const line = r.stderr.split('\n').findLast((l) => l.startsWith('tconf-timeline '));
@@ -57,16 +57,28 @@ function commandLineBench(): void {
     { label: "node -e ''", args: ['-e', ''] },
     { label: 'tconf --version', args: [bin, '--version'] },
     { label: 'tconf validate', args: [bin, 'validate'] },
+    // with an empty cache directory each time: every fixture parsed and checked, the audit computed, the
+    // golden files parsed (what a run costs the first time, or after an edit of the code or of a fixture)
+    { label: 'tconf run, cache empty', args: [bin, 'run', '--impl', 'reference', '--report-dir', reports, '--no-progress'], cold: true },
     {
       label: 'tconf run --impl reference',
       args: ['--import', hook, bin, 'run', '--impl', 'reference', '--report-dir', reports, '--no-progress'],
     },
-  ].map((p) => ({ ...p, ms: [] as number[], timelines: [] as Timeline[] }));
+  ].map((p) => ({ cold: false, ...p, ms: [] as number[], timelines: [] as Timeline[] }));
+  const spawn = (p: (typeof peers)[number]) => {
+    if (!p.cold) return spawnTimed(p.args);
+    const cache = mkdtempSync(join(tmpdir(), 'tconf-bench-cache-'));
+    try {
+      return spawnTimed(p.args, { TCONF_CACHE_DIR: cache });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  };
   try {
-    for (const p of peers) spawnTimed(p.args); // warm-up: the file system cache, and the derived-data cache written once
+    for (const p of peers) spawn(p); // warm-up: the file system cache, and the derived-data cache written once
     for (let i = 0; i < ROUNDS; i++)
       for (const p of peers) {
-        const r = spawnTimed(p.args);
+        const r = spawn(p);
         p.ms.push(r.ms);
         if (r.timeline) p.timelines.push(r.timeline);
       }
@@ -95,11 +107,14 @@ function commandLineBench(): void {
   const split: Array<[string, number]> = [
     ['start-up (node + modules)', phase((_, m) => m('loading'))],
     ['load (fixtures, schema, goldens, hash)', phase((_, m) => m('loaded') - m('loading'))],
-    ['compute (runner, audit, report rendering)', phase((_, m) => m('writing') - m('loaded'))],
+    ['run (the reference on every scenario, judged)', phase((_, m) => m('ran') - m('loaded'))],
+    ['audit (from the cache)', phase((_, m) => m('audited') - m('ran'))],
+    ['report building and rendering', phase((_, m) => m('writing') - m('audited'))],
     ['report writing (files)', phase((_, m) => m('written') - m('writing'))],
     ['the rest (summary, exit, process)', median(run.timelines.map((t, i) => run.ms[i] - t.marks.written.at))],
   ];
-  console.log(`split of tconf run (medians): ${split.map(([l, ms]) => `${l} ${ms.toFixed(0)} ms`).join(', ')}`);
+  console.log('split of tconf run --impl reference (medians):');
+  for (const [label, ms] of split) console.log(`  ${label.padEnd(48)} ${ms.toFixed(0).padStart(5)} ms`);
 }
 
 export async function runSuiteBench(): Promise<void> {

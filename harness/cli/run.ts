@@ -495,7 +495,10 @@ async function runAndReport(suite: Suite, o: RunCommandOptions, k: Checked): Pro
   }
 
   if (refused && !runs.length) throw refused; // nothing ran: the earlier reports stay as they were
-  const report = buildReport(suite, runs, await auditSuiteCached(suite), {
+  performance.mark('tconf:ran'); // the phases, for `npm run bench suite` (see main.ts)
+  const audits = await auditSuiteCached(suite);
+  performance.mark('tconf:audited');
+  const report = buildReport(suite, runs, audits, {
     profile: o.profile ?? 'per implementation dtype',
     filter,
     version: SUITE_VERSION,

@@ -125,11 +125,20 @@ export interface RunReport {
 
 const finite = (x: number) => (Number.isFinite(x) ? x : String(x));
 
-export function summarise(data: ArrayLike<number>, shape: number[]): Values {
-  if (data.length <= INLINE_LIMIT) return { values: toNested({ shape, data: Array.from(data, (x) => finite(x) as number) }) };
+/** The smallest and largest value, NaN if any is (as Math.min and Math.max have it). */
+function extent(data: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const x of Array.from(data)) [min, max] = [Math.min(min, x), Math.max(max, x)];
+  for (let i = 0; i < data.length; i++) {
+    min = Math.min(min, data[i]);
+    max = Math.max(max, data[i]);
+  }
+  return { min, max };
+}
+
+export function summarise(data: ArrayLike<number>, shape: number[]): Values {
+  if (data.length <= INLINE_LIMIT) return { values: toNested({ shape, data }, finite) };
+  const { min, max } = extent(data);
   return { shape, size: data.length, min, max };
 }
 
@@ -227,35 +236,38 @@ export function buildReport(
               reason: a.reason,
               correct: a.correct,
               suggestion: a.suggestion,
-              ...(a.no_fix ? { no_fix: a.no_fix } : {}),
             }
           : null,
         results: record(),
       };
+      if (a?.no_fix) entry.audit!.no_fix = a.no_fix;
       for (const run of runs) {
         const r = run.results[id];
         if (!r) continue;
-        const worst = r.operands.reduce<(typeof r.operands)[number] | undefined>(
-          (w, op) => (op.maxRelError !== undefined && (!w || op.maxRelError > (w.maxRelError ?? -1)) ? op : w),
-          undefined,
-        );
-        entry.results[run.info.name] = {
-          status: r.status,
-          ...(r.message ? { message: r.message } : {}),
-          ...(r.missing?.length ? { missing: [...r.missing] } : {}),
-          ...(worst
-            ? {
-                max_abs_error: finite(worst.maxAbsError!) as number,
-                max_rel_error: finite(worst.maxRelError!) as number,
-                worst_index: worst.worstIndex,
-              }
-            : {}),
-          ...(r.operands.some((op) => op.actual)
-            ? { actual: r.operands.filter((op) => op.actual).map((op) => summarise(op.actual!, op.actualShape!)) }
-            : {}),
-        };
-        const withActual = r.operands.flatMap((op, k) => (op.actual ? [k] : []));
-        if (withActual.some((k, n) => operandOf[k] !== n)) entry.results[run.info.name].actual_of = withActual.map((k) => operandOf[k]);
+        // plain loops and assignments in the key order report.json has always had: this runs cold once per
+        // claim and implementation, where chains of closures and object spreads cost the most
+        let worst: (typeof r.operands)[number] | undefined;
+        const withActual: number[] = [];
+        const actual: Values[] = [];
+        for (let k = 0; k < r.operands.length; k++) {
+          const op = r.operands[k];
+          if (op.maxRelError !== undefined && (!worst || op.maxRelError > (worst.maxRelError ?? -1))) worst = op;
+          if (op.actual) {
+            withActual.push(k);
+            actual.push(summarise(op.actual, op.actualShape!));
+          }
+        }
+        const result: ResultEntry = { status: r.status };
+        if (r.message) result.message = r.message;
+        if (r.missing?.length) result.missing = [...r.missing];
+        if (worst) {
+          result.max_abs_error = finite(worst.maxAbsError!) as number;
+          result.max_rel_error = finite(worst.maxRelError!) as number;
+          result.worst_index = worst.worstIndex;
+        }
+        if (actual.length) result.actual = actual;
+        entry.results[run.info.name] = result;
+        if (withActual.some((k, n) => operandOf[k] !== n)) result.actual_of = withActual.map((k) => operandOf[k]);
         if (r.status !== 'pass' && r.tolerance) {
           const worstOf = withActual.flatMap((k) => {
             const op = r.operands[k];
@@ -264,7 +276,7 @@ export function buildReport(
               ? [{ operand: operandOf[k], elements: worstElements(op.actual!, e.data, op.actualShape!, r.tolerance!) }]
               : [];
           });
-          if (worstOf.length) entry.results[run.info.name].worst_elements = worstOf;
+          if (worstOf.length) result.worst_elements = worstOf;
         }
         const s = summary[run.info.name];
         for (const counts of [s.overall, (s.by_section[section] ??= zero()), (s.by_fixture[f.id] ??= zero())]) {

@@ -28,17 +28,25 @@ const INVALID =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const visible = (s: string) => s.replace(INVALID, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-/** Text for an attribute value or element content (newlines in attributes kept as references). */
-export const xml = (s: string) =>
+// Most text (ids, paths, numbers) is printable ASCII with nothing to escape: one test finds it, and only the
+// rest goes through the escaping passes (the cold rendering of thousands of attributes is what this saves).
+const NEEDS_ESCAPE_IN_TEXT = /[^\x20-\x7e\n\t]|[&<>"']/;
+const NEEDS_ESCAPE_IN_ATTR = /[^\x20-\x7e]|[&<>"']/;
+const escapeText = (s: string) =>
   visible(s)
     .replace(/[&<>"']/g, (c) => ENTITIES[c])
     .replace(/\r/g, '&#13;');
-const attr = (s: string) => xml(s).replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
-const attrs = (a: Record<string, string | number | undefined>) =>
-  Object.entries(a)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}="${attr(String(v))}"`)
-    .join('');
+/** Text for an attribute value or element content (newlines in attributes kept as references). */
+export const xml = (s: string) => (NEEDS_ESCAPE_IN_TEXT.test(s) ? escapeText(s) : s);
+const attr = (s: string) => (NEEDS_ESCAPE_IN_ATTR.test(s) ? escapeText(s).replace(/\n/g, '&#10;').replace(/\t/g, '&#9;') : s);
+const attrs = (a: Record<string, string | number | undefined>) => {
+  let out = '';
+  for (const k in a) {
+    const v = a[k];
+    if (v !== undefined) out += ` ${k}="${attr(String(v))}"`;
+  }
+  return out;
+};
 
 /** A part of a classname: no dots (Jenkins would split there) and no whitespace runs. */
 export const classPart = (s: string) => s.replace(/[.\s]+/g, '_');
@@ -54,6 +62,8 @@ const cut = (s: string, max = TEXT_LIMIT) => (s.length > max ? `${s.slice(0, max
 const VALUES_LIMIT = 600;
 
 type Outcome = 'pass' | 'failure' | 'error' | 'skipped';
+/** A claim whose scenario ran it (its share of the fixture's time); skipped and not-applicable ones did not. */
+const ranHere = (status: string) => status === 'pass' || status === 'fail' || status === 'error';
 
 export function renderJUnit(report: RunReport): string {
   const t = times.get(report);
@@ -64,14 +74,21 @@ export function renderJUnit(report: RunReport): string {
     const known = new Set(report.baseline?.[impl.name]?.known_failures ?? []);
     const scenarioErrors = new Map(impl.scenario_errors.map((e) => [e.fixture, e]));
     const byFixture = new Map<string, RunReport['claims']>();
-    for (const c of report.claims) if (c.results[impl.name]) byFixture.set(c.fixture, [...(byFixture.get(c.fixture) ?? []), c]);
+    for (const c of report.claims) {
+      if (!c.results[impl.name]) continue;
+      const list = byFixture.get(c.fixture);
+      if (list) list.push(c);
+      else byFixture.set(c.fixture, [c]);
+    }
     for (const [fixture, claims] of byFixture) {
       const timing = t?.byImpl[impl.name]?.[fixture];
       // The claims of a fixture are judged from one run of its scenario: each that ran gets an equal share.
-      const ran = claims.filter((c) => ['pass', 'fail', 'error'].includes(c.results[impl.name].status)).length;
+      let ran = 0;
+      for (const c of claims) if (ranHere(c.results[impl.name].status)) ran++;
       const share = timing && ran ? timing.ms / ran : 0;
       const counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
       const cases: string[] = [];
+      const classname = `tconf.${classPart(impl.name)}.${classPart(fixture)}`;
       for (const c of claims) {
         const r = c.results[impl.name];
         const outcome: Outcome =
@@ -86,13 +103,12 @@ export function renderJUnit(report: RunReport): string {
         if (outcome === 'failure') counts.failures++;
         if (outcome === 'error') counts.errors++;
         if (outcome === 'skipped') counts.skipped++;
-        const ranHere = r.status === 'pass' || r.status === 'fail' || r.status === 'error';
         const head = `<testcase${attrs({
           name: c.id,
-          classname: `tconf.${classPart(impl.name)}.${classPart(fixture)}`,
+          classname,
           file: c.file,
           line: c.line,
-          time: seconds(ranHere ? share : 0),
+          time: seconds(ranHere(r.status) ? share : 0),
         })}`;
         if (outcome === 'pass') {
           cases.push(`${head}/>`);

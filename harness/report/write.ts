@@ -2,7 +2,7 @@
 // the same directory, flushed, then renamed over the old one (a rename within a directory is atomic). While a
 // run's set of files is being replaced, a marker file says so; it is removed once the whole set is in place,
 // so a marker left behind (a killed run) tells a reader the files beside it may be of two runs.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** Present in a report directory while a run is replacing its reports, or after a run that died doing so. */
@@ -42,8 +42,8 @@ export function ensureWritableDir(dir: string): void {
 function writeFileDurably(path: string, text: string): void {
   const fd = openSync(path, 'w');
   try {
-    const bytes = Buffer.from(text, 'utf8');
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    // given a descriptor and a string, Node encodes and writes it whole in C++ (no Buffer of it in between)
+    writeFileSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -84,21 +84,30 @@ export function writeFileSet(dir: string, files: Array<[name: string, text: stri
   performance.clearMarks('tconf:writing');
   performance.clearMarks('tconf:written');
   performance.mark('tconf:writing');
-  const marker = join(dir, IN_PROGRESS_FILE);
-  const staged: Array<[string, string]> = [];
+  // The marker is staged with the files. All are written before the first is flushed (the flushes then cost less
+  // than one wait after each write), and nothing is renamed before all are flushed.
+  const staged: Array<[tmp: string, path: string]> = [];
+  const descriptors: number[] = [];
   try {
-    for (const [name, text] of files) {
-      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-      writeFileDurably(tmp, text);
-      staged.push([tmp, join(dir, name)]);
+    try {
+      for (const [name, text] of [[IN_PROGRESS_FILE, markerText(note)], ...files]) {
+        const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+        const fd = openSync(tmp, 'w');
+        descriptors.push(fd);
+        staged.push([tmp, join(dir, name)]);
+        writeFileSync(fd, text);
+      }
+      for (const fd of descriptors) fsyncSync(fd);
+    } finally {
+      for (const fd of descriptors) closeSync(fd);
     }
-    writeFileAtomically(marker, markerText(note));
+    // the marker first: while it is there, the reports beside it may be of two runs
     for (const [tmp, path] of staged) renameSync(tmp, path);
-    rmSync(marker, { force: true });
+    rmSync(staged[0][1], { force: true });
   } catch (e) {
     for (const [tmp] of staged) rmSync(tmp, { force: true });
     throw e;
   }
   performance.mark('tconf:written');
-  return staged.map(([, path]) => path);
+  return staged.slice(1).map(([, path]) => path);
 }
