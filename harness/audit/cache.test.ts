@@ -41,8 +41,10 @@ describe('the audit through the cache', () => {
     expect(JSON.stringify(await auditSuiteCached(small))).toBe(JSON.stringify(auditSuite(small)));
   });
 
-  it('recomputes over a damaged cache file', async () => {
-    writeFileSync(join(dir, 'audit.v8'), 'not a serialized audit');
+  it.each(['audit.v8', 'audit-certified.v8'])('recomputes over a damaged %s', async (name) => {
+    await auditSuiteCached(big);
+    writeFileSync(join(dir, name), 'not a serialized audit');
     expect(JSON.stringify(await auditSuiteCached(big))).toBe(JSON.stringify(auditSuite(big)));
+    expect(readFileSync(join(dir, name)).toString('latin1', 0, 10)).not.toBe('not a seri'); // and rewritten
   });
 });
