@@ -105,6 +105,9 @@ describe('model cost', () => {
         seqLen: 5,
         layerNorm: false,
       }),
+      // switched-off parts share buffers; model_cost counts the buffers forward allocates without running it
+      makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 6, layers: 2, seqLen: 3, attnProjection: false, attnResidual: false }),
+      makeConfig({ vocab: 5, dModel: 4, heads: 2, dFF: 6, layers: 1, seqLen: 3, ffnResidual: false, layerNorm: false, head: 'none' }),
     ]) {
       const ex =
         c.input === 'tokens'

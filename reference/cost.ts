@@ -2,8 +2,8 @@
 // backward, and the numbers its forward pass keeps for the backward pass. Stage 10's "Practical Insights"
 // prints these for its configuration; the audit compares them with what this model does.
 import type { ModelConfig } from './config.js';
-import { forward, type Activations, type Example } from './model.js';
-import { countParams, initParams } from './params.js';
+import { allocActivations, type Activations } from './model.js';
+import { countParams } from './params.js';
 
 /** FLOPs of the products, a product [m×k]·[k×n] counting 2mkn (one multiply and one add per term). */
 export interface FlopCount {
@@ -91,14 +91,11 @@ export interface ModelCost {
 
 /**
  * The cost of one example of full length (seqLen positions) of config c. What a forward pass keeps does not depend
- * on the values, so the example is all zeros and the weights are those of seed 0.
+ * on the values: forward allocates its buffers (allocActivations, where a part switched off shares a buffer) and
+ * only fills them, so the buffers are counted as allocated, with no weights drawn and nothing computed.
  */
 export function modelCost(c: ModelConfig, o: { bytesPerNumber: number; memoryUnit: number }): ModelCost {
-  const ex: Example =
-    c.input === 'tokens'
-      ? { tokens: new Array<number>(c.seqLen).fill(0) }
-      : { inputs: Array.from({ length: c.seqLen }, () => new Array<number>(c.inDim).fill(0)) };
-  const m = trainingMemory(c, storedActivations(forward(c, initParams(c, 0), ex)));
+  const m = trainingMemory(c, storedActivations(allocActivations(c, c.seqLen)));
   const memory = (n: number) => (n * o.bytesPerNumber) / o.memoryUnit;
   return {
     forwardFlops: forwardFlops(c).total,

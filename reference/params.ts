@@ -1,5 +1,5 @@
 import type { ModelConfig } from './config.js';
-import { mulberry32, normal } from './prng.js';
+import { normalFiller } from './prng.js';
 
 export type Params = Record<string, Float64Array>;
 
@@ -57,16 +57,13 @@ export function countParams(c: ModelConfig): number {
  * biases and β zero, γ one. The same seed gives the same weights everywhere.
  */
 export function initParams(c: ModelConfig, seed: number): Params {
-  const randn = normal(mulberry32(seed));
+  const fillNormal = normalFiller(seed); // one stream: each random tensor takes its next entries, in spec order
   const params: Params = {};
   for (const s of paramSpecs(c)) {
     const w = new Float64Array(sizeOf(s.shape));
     if (s.init === 'ones') w.fill(1);
-    else if (s.init === 'normal') for (let i = 0; i < w.length; i++) w[i] = randn();
-    else if (s.init === 'xavier') {
-      const std = Math.sqrt(2 / (s.shape[0] + s.shape[1]));
-      for (let i = 0; i < w.length; i++) w[i] = std * randn();
-    }
+    else if (s.init === 'normal') fillNormal(w);
+    else if (s.init === 'xavier') fillNormal(w, Math.sqrt(2 / (s.shape[0] + s.shape[1]))); // std · N(0, 1)
     params[s.name] = w;
   }
   return params;

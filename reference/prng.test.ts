@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, normal } from './prng.js';
+import { mulberry32, normal, normalFiller } from './prng.js';
 
 /** mulberry32 re-done in BigInt arithmetic modulo 2³² (no Math.imul, no >>>): an independent statement of the algorithm. */
 function mulberry32BigInt(seed: number): () => number {
@@ -47,6 +47,27 @@ describe('the seeded PRNG', () => {
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length).toBeCloseTo(1, 1);
     expect(xs.every(Number.isFinite)).toBe(true);
+  });
+
+  it("fills with normal's stream: consecutive fills continue it, each sample times the scale", () => {
+    for (const seed of [0, 42, -7]) {
+      const n = normal(mulberry32(seed));
+      const fill = normalFiller(seed);
+      for (const [size, scale] of [
+        [5, 1],
+        [0, 3],
+        [17, 0.25],
+        [4096, Math.sqrt(2 / 320)],
+      ]) {
+        const out = new Float64Array(size);
+        fill(out, scale);
+        const want = Array.from({ length: size }, () => scale * n());
+        expect(Array.from(out)).toEqual(want);
+      }
+      const unscaled = new Float64Array(3);
+      fill(unscaled);
+      expect(Array.from(unscaled)).toEqual([n(), n(), n()]);
+    }
   });
 
   it('never takes the log of 0: a uniform source that returns 0 still gives a finite normal', () => {

@@ -4,7 +4,7 @@
 // judged when the implementation has everything it needs, whatever else its fixture holds.
 import picomatch from 'picomatch';
 import { claimPaths } from '../fixtures/claim-kinds.js';
-import type { OpName, Scenario } from '../fixtures/scenario.js';
+import type { OpCall, OpName, Scenario } from '../fixtures/scenario.js';
 import type { Claim, Fixture } from '../fixtures/types.js';
 import { requiredFeatures, type Capabilities, type Feature } from './implementation.js';
 import { callInputs, scenarioKind } from './scenario-run.js';
@@ -30,16 +30,22 @@ export interface Missing {
 const nameOf = (path: string) => path.split('/').at(-1)!;
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 
+/** What every claim of a judged fixture looks up: its scenario, its calls by id, and their inputs (once per fixture). */
+interface FixtureScenario {
+  s: Scenario;
+  calls: Map<string, OpCall>;
+  inputs: Record<string, string[]>;
+  features: Feature[];
+}
+
 /**
  * A claim's requirements, or null when it involves no implementation (exact arithmetic only, a measurement, a
- * scenario no implementation computes).
+ * scenario no implementation computes: `fs` null).
  */
-function requirementsOf(f: Fixture, c: Claim, features: Feature[]): Requirements | null {
+function requirementsOf(fs: FixtureScenario | null, c: Claim): Requirements | null {
   const paths = claimPaths(c);
-  if (!paths.length || !scenarioKind(f.scenario).judged) return null;
-  const s = f.scenario as Scenario;
-  const calls = new Map((s.kind === 'ops' ? s.calls : (s.then ?? [])).map((call) => [call.id, call]));
-  const inputs = callInputs(s);
+  if (!paths.length || !fs) return null;
+  const { s, calls, inputs, features } = fs;
   const ops: OpName[] = [];
   const read: string[] = [];
   let model = false;
@@ -71,8 +77,13 @@ const cache = new WeakMap<Fixture, Map<string, Requirements | null>>();
 export function fixtureRequirements(f: Fixture): Map<string, Requirements | null> {
   let reqs = cache.get(f);
   if (!reqs) {
-    const features = scenarioKind(f.scenario).judged ? requiredFeatures(f.scenario as Scenario) : [];
-    reqs = new Map(f.claims.map((c) => [c.id, requirementsOf(f, c, features)]));
+    let fs: FixtureScenario | null = null;
+    if (scenarioKind(f.scenario).judged) {
+      const s = f.scenario as Scenario;
+      const calls = new Map((s.kind === 'ops' ? s.calls : (s.then ?? [])).map((call) => [call.id, call]));
+      fs = { s, calls, inputs: callInputs(s), features: requiredFeatures(s) };
+    }
+    reqs = new Map(f.claims.map((c) => [c.id, requirementsOf(fs, c)]));
     for (const c of f.claims) if (c.kind === 'capability') reqs.set(c.id, capabilityRequirements(c, reqs));
     cache.set(f, reqs);
   }

@@ -68,6 +68,27 @@ describe('running the suite in process', () => {
     expect(r.message).toMatch(/max abs error 1\.000e-6 at \[1,1\]/);
   });
 
+  it("loosens the tolerance of the claims an override's glob matches, for the implementation it names only", async () => {
+    const wrong: Implementation = {
+      ...referenceImplementation,
+      name: 'off-by-a-bit',
+      async run(s) {
+        const t = await referenceImplementation.run(s);
+        if (t['p/C']) t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => (i === 3 ? x + 1e-6 : x)) };
+        return t;
+      },
+    };
+    const loose = { atol: 1e-5 };
+    const run = (overrides: Record<string, Record<string, Partial<{ atol: number; rtol: number }>>>) =>
+      runImplementation(wrong, suite, { profile: 'float64', overrides });
+    const r = (await run({ 'off-by-a-bit': { 'a-matmul/*': loose, 'b-*/*': { rtol: 0.5 } } })).results;
+    expect(r['a-matmul/product'].status).toBe('pass');
+    expect(r['a-matmul/product'].tolerance).toEqual({ atol: 1e-5, rtol: 1e-9 });
+    expect(r['b-forward/probs'].tolerance).toEqual({ atol: 1e-12, rtol: 0.5 });
+    expect(r['c-train/grad'].tolerance).toEqual({ atol: 1e-12, rtol: 1e-9 });
+    expect((await run({ other: { 'a-matmul/*': loose } })).results['a-matmul/product'].status).toBe('fail');
+  });
+
   it('skips, never fails, what an implementation declares it cannot do', async () => {
     const opsOnly: Implementation = {
       ...referenceImplementation,

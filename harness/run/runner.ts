@@ -87,11 +87,25 @@ export function selectClaims(lf: LoadedFixture, filter?: string[]): Claim[] {
 /** The value references of a claim that an implementation's trace answers. */
 const refsOf = (c: Claim) => claimReads(c).filter((r) => r.path !== undefined);
 
-function toleranceFor(id: string, c: Claim, impl: string, o: RunOptions): Tolerance {
-  let tol: Tolerance = { ...PROFILES[o.profile], ...c.tolerance };
+/** An implementation's tolerance overrides, each glob compiled once per run (not once per claim). */
+type OverrideMatchers = { matches: (id: string) => boolean; tolerance: Partial<Tolerance> }[];
+
+function overrideMatchers(impl: string, o: RunOptions): OverrideMatchers {
   const mine = o.overrides && Object.hasOwn(o.overrides, impl) ? o.overrides[impl] : {};
-  for (const [glob, t] of Object.entries(mine)) if (picomatch.isMatch(id, glob)) tol = { ...tol, ...t };
+  return Object.entries(mine).map(([glob, tolerance]) => ({ matches: picomatch(glob), tolerance }));
+}
+
+function toleranceFor(id: string, c: Claim, profile: ProfileName, overrides: OverrideMatchers): Tolerance {
+  let tol: Tolerance = { ...PROFILES[profile], ...c.tolerance };
+  for (const { matches, tolerance } of overrides) if (matches(id)) tol = { ...tol, ...tolerance };
   return tol;
+}
+
+/** A tensor's values as a plain array, by a loop: Array.from of a typed array is several times slower in a cold process. */
+function plainArray(data: Float64Array): number[] {
+  const out = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i];
+  return out;
 }
 
 function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Tolerance): ClaimResult {
@@ -108,7 +122,7 @@ function judge(c: Claim, trace: TraceValues, golden: Golden | null, tol: Toleran
       if (whole.data.length !== whole.shape.reduce((a, b) => a * b, 1))
         throw new Error(`'${r.path}' has ${whole.data.length} values for shape [${whole.shape}]`);
       actual = r.at ? select(whole, r.at) : whole;
-      Object.assign(op, { actual: Array.from(actual.data), actualShape: actual.shape }, compareTensors(actual, expected, tol));
+      Object.assign(op, { actual: plainArray(actual.data), actualShape: actual.shape }, compareTensors(actual, expected, tol));
     } catch (e) {
       return { status: 'error', message: (e as Error).message, operands };
     }
@@ -154,6 +168,7 @@ export async function runImplementation(
   const scenarioErrors: ScenarioError[] = [];
   // Compiled once; an implementation's globs were checked when it declared them.
   const traced = tracedBy(impl.capabilities.trace);
+  const overrides = overrideMatchers(name, o);
   // capability claims the implementation declares everything for
   const pending: [LoadedFixture, Claim][] = [];
   let complete = true;
@@ -206,7 +221,7 @@ export async function runImplementation(
       continue;
     }
     const golden = goldenOf(f.id);
-    for (const c of runnable) results[claimId(f, c)] = judge(c, trace, golden, toleranceFor(claimId(f, c), c, name, o));
+    for (const c of runnable) results[claimId(f, c)] = judge(c, trace, golden, toleranceFor(claimId(f, c), c, o.profile, overrides));
   }
   // Capability claims last: each is decided by the results of the claims that exercise it.
   for (const [lf, c] of pending) results[claimId(lf.fixture, c)] = capabilityResult(lf, c, results);
