@@ -4,7 +4,6 @@
 // (`codeId`): a changed module, dependency or Node version makes every such entry be derived afresh.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './paths.js';
@@ -56,6 +55,20 @@ export const BUILD_ID_FILE = join(ROOT, 'dist', 'build-id');
 const SOURCE_DIRS = ['harness', 'reference', 'train', 'spec'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
 
+/**
+ * The version of a dependency as Node would load it from the package root: the nearest node_modules/<dep> above
+ * it (require.resolve finds the same one, but costs milliseconds of a cold start per package).
+ */
+function installedVersion(dep: string): string {
+  for (let dir = ROOT; ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'node_modules', dep, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      if (dirname(dir) === dir) return 'not found';
+    }
+  }
+}
+
 let code: string | undefined;
 /**
  * The identity of the code that derives cached values, with Node's version. From the build: its build id (a
@@ -73,15 +86,8 @@ export function codeId(): string {
       parts.push(`no build id: ${Math.random()}`);
     }
     // an installed package's dependencies are whatever npm resolved there: their versions are part of the code
-    const require = createRequire(import.meta.url);
     const deps = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {};
-    for (const dep of Object.keys(deps).sort()) {
-      try {
-        parts.push(`${dep} ${(require(`${dep}/package.json`) as { version: string }).version}`);
-      } catch {
-        parts.push(`${dep} unreadable`);
-      }
-    }
+    for (const dep of Object.keys(deps).sort()) parts.push(`${dep} ${installedVersion(dep)}`);
   } else {
     const stamp = (path: string) => {
       try {

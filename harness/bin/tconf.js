@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `tconf` command. An installed package carries no sources, only the build (`npm run build`, dist/). In the
+// The `tconf` command. An installed package carries no sources, only the build (`npm run build`, dist/, whose
+// command line is bundled into dist/cli/). In the
 // repository it runs the build only while the build is fresh: stamped when it started, and no compiled source
 // (nor package.json or a tsconfig) changed, appeared or went since, so a stale build never runs; else the TypeScript sources,
 // through tsx's loader (half a second slower to start).
@@ -7,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const built = new URL('../../dist/harness/cli/main.js', import.meta.url).href;
+const built = new URL('../../dist/cli/main.js', import.meta.url).href;
 const source = new URL('../cli/main.ts', import.meta.url);
 
 /** Whether dist/ was built from the sources as they are now (the stamp is written last, with the build's start time). */

@@ -3,8 +3,7 @@
 // value that moved and by how much, so a change to the reference cannot silently move its own expected values.
 import { claimReads } from '../fixtures/claim-kinds.js';
 import { exactValue } from '../fixtures/expr.js';
-import { asTensor, GOLDEN_VERSION, type Golden } from '../fixtures/golden.js';
-import { select } from '../fixtures/tensors.js';
+import { GOLDEN_VERSION, goldenTensor, type Golden } from '../fixtures/golden.js';
 import type { Claim, LoadedFixture, Problem } from '../fixtures/types.js';
 import type { Implementation, TraceValues } from './implementation.js';
 import { scenarioKind } from './scenario-run.js';
@@ -69,7 +68,7 @@ export async function computeGolden(lf: LoadedFixture, impl: Implementation): Pr
     for (const r of claimReads(c)) {
       if (!r.path || !r.at || !golden.values[r.path]) continue;
       try {
-        select(asTensor(golden.values[r.path]), r.at);
+        goldenTensor(golden.values[r.path], r.at);
       } catch (e) {
         problems.push({ file: lf.file, line: lf.claimLines[c.id], field: `claims(${c.id}).at`, message: (e as Error).message });
       }
