@@ -41,7 +41,12 @@ interface Timeline {
 /** One spawn (no shell) of the command line: its wall time, and the marks bench/timeline.mjs printed. */
 function spawnTimed(args: string[], env: Record<string, string> = {}): { ms: number; timeline?: Timeline } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, shell: false, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    shell: false,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status ?? r.signal}\n${r.stderr.slice(-2000)}`);
   const line = r.stderr.split('\n').findLast((l) => l.startsWith('tconf-timeline '));

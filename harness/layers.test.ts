@@ -1,5 +1,5 @@
 // The data flow is the import graph: each stage may import from the stages before it, never from one after
-// it. Stages, first to last: the shared base (paths, bounded text, exact decimals), fixtures/ (load), run/
+// it. Stages, first to last: the shared base (paths, bounded text, exact decimals, the cache), fixtures/ (load), run/
 // (run an implementation and judge), impls/ (the implementations), audit/ (the documents' arithmetic),
 // certify/ (the independent recomputation), diagnose/ (which mistake, and where it first shows), report/, cli/,
 // dev/ (tooling). reference/ sits below them all and imports nothing of the harness; certify/ never imports

@@ -18,7 +18,9 @@ await build({
   // TF.js is an optional peer and tsx a loader, both resolved at run time where they are installed
   external: ['@tensorflow/*', 'tsx', 'tsx/*'],
   // the bundled CommonJS packages (commander, picomatch) require Node's built-in modules
-  banner: { js: "import { createRequire as __tconfCreateRequire } from 'node:module'; const require = __tconfCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tconfCreateRequire } from 'node:module'; const require = __tconfCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 // report.html's assets, read beside the code that renders it (harness/report/html.ts)
