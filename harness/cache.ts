@@ -55,48 +55,34 @@ export const BUILD_ID_FILE = join(ROOT, 'dist', 'build-id');
 const SOURCE_DIRS = ['harness', 'reference', 'train', 'spec'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
 
-/**
- * The version of a dependency as Node would load it from the package root: the nearest node_modules/<dep> above
- * it (require.resolve finds the same one, but costs milliseconds of a cold start per package).
- */
-function installedVersion(dep: string): string {
-  for (let dir = ROOT; ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'node_modules', dep, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      if (dirname(dir) === dir) return 'not found';
-    }
-  }
-}
-
 let code: string | undefined;
 /**
- * The identity of the code that derives cached values, with Node's version. From the build: its build id (a
- * build without one caches nothing code-derived: a fresh random id). From a checkout's sources: every source
- * file's path, size and modification time, and the lock files (npm rewrites node_modules/.package-lock.json on
- * every install), so an edit anywhere derives everything afresh.
+ * The identity of the code that derives cached values (not Node's version: what it computes does not depend on
+ * it, and a cache file an older Node cannot read is derived afresh). From the build: its build id (a build
+ * without one caches nothing code-derived: a fresh random id). The build's cache ships with it (derived by `npm run
+ * build` from the package's own files, like its golden values), so it is used whatever versions of the
+ * dependencies npm resolved beside an installed package. From a checkout's
+ * sources: every source file's path, size and modification time, and the lock files (npm rewrites
+ * node_modules/.package-lock.json on every install), so an edit anywhere derives everything afresh.
  */
 export function codeId(): string {
   if (code !== undefined) return code;
-  const parts: string[] = [process.version];
+  const parts: string[] = [];
+  const stamp = (path: string) => {
+    try {
+      const s = statSync(path);
+      parts.push(`${relative(ROOT, path)} ${s.size} ${s.mtimeMs}`);
+    } catch {
+      parts.push(`${relative(ROOT, path)} absent`);
+    }
+  };
   if (FROM_BUILD) {
     try {
       parts.push(readFileSync(BUILD_ID_FILE, 'utf8'));
     } catch {
       parts.push(`no build id: ${Math.random()}`);
     }
-    // an installed package's dependencies are whatever npm resolved there: their versions are part of the code
-    const deps = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {};
-    for (const dep of Object.keys(deps).sort()) parts.push(`${dep} ${installedVersion(dep)}`);
   } else {
-    const stamp = (path: string) => {
-      try {
-        const s = statSync(path);
-        parts.push(`${relative(ROOT, path)} ${s.size} ${s.mtimeMs}`);
-      } catch {
-        parts.push(`${relative(ROOT, path)} absent`);
-      }
-    };
     for (const f of SOURCE_FILES) stamp(join(ROOT, f));
     for (const dir of SOURCE_DIRS)
       for (const path of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
