@@ -51,16 +51,18 @@ describe('running the suite in process', () => {
     expect(probs.worstIndex).toEqual([0]);
   });
 
+  /** The reference with one element of the product p/C off by 1e-6. */
+  const wrong: Implementation = {
+    ...referenceImplementation,
+    name: 'off-by-a-bit',
+    async run(s) {
+      const t = await referenceImplementation.run(s);
+      if (t['p/C']) t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => (i === 3 ? x + 1e-6 : x)) };
+      return t;
+    },
+  };
+
   it('fails a wrong value with the size of the error and the worst element', async () => {
-    const wrong: Implementation = {
-      ...referenceImplementation,
-      name: 'off-by-a-bit',
-      async run(s) {
-        const t = await referenceImplementation.run(s);
-        if (t['p/C']) t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => (i === 3 ? x + 1e-6 : x)) };
-        return t;
-      },
-    };
     const r = (await runWith(wrong)).results['a-matmul/product'];
     expect(r.status).toBe('fail');
     expect(r.operands[0].maxAbsError).toBeCloseTo(1e-6, 12);
@@ -69,15 +71,6 @@ describe('running the suite in process', () => {
   });
 
   it("loosens the tolerance of the claims an override's glob matches, for the implementation it names only", async () => {
-    const wrong: Implementation = {
-      ...referenceImplementation,
-      name: 'off-by-a-bit',
-      async run(s) {
-        const t = await referenceImplementation.run(s);
-        if (t['p/C']) t['p/C'] = { shape: t['p/C'].shape, data: t['p/C'].data.map((x, i) => (i === 3 ? x + 1e-6 : x)) };
-        return t;
-      },
-    };
     const loose = { atol: 1e-5 };
     const run = (overrides: Record<string, Record<string, Partial<{ atol: number; rtol: number }>>>) =>
       runImplementation(wrong, suite, { profile: 'float64', overrides });
