@@ -3,7 +3,7 @@
 // is never used: the bytes it came from (their sha256), and for anything the code computes, the code itself
 // (`codeId`): a changed module, dependency or Node version makes every such entry be derived afresh.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './paths.js';
@@ -49,48 +49,56 @@ export function writeCached(name: string, data: string | Uint8Array): void {
   }
 }
 
-/** The build's identity: written by `npm run build` (harness/dev/build-id.mjs), the sha256 of what it built. */
-export const BUILD_ID_FILE = join(ROOT, 'dist', 'build-id');
+/** The build's identity, in dist/: written by `npm run build` (harness/dev/build-id.mjs), the sha256 of what it built. */
+export const BUILD_ID_FILE = 'build-id';
 /** What the code's identity covers in a checkout: the sources, the specification, and the installed dependencies. */
 const SOURCE_DIRS = ['harness', 'reference', 'train', 'spec'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
 
-let code: string | undefined;
 /**
- * The identity of the code that derives cached values (not Node's version: what it computes does not depend on
- * it, and a cache file an older Node cannot read is derived afresh). From the build: its build id (a build
- * without one caches nothing code-derived: a fresh random id). The build's cache ships with it (derived by `npm run
- * build` from the package's own files, like its golden values), so it is used whatever versions of the
- * dependencies npm resolved beside an installed package. From a checkout's
- * sources: every source file's path, size and modification time, and the lock files (npm rewrites
- * node_modules/.package-lock.json on every install), so an edit anywhere derives everything afresh.
+ * The identity of the code below `root` that derives cached values (not Node's version: what it computes does not
+ * depend on it, and a cache file an older Node cannot read is derived afresh). From the build: its build id (a
+ * build without one caches nothing code-derived: a fresh random id). The build's cache ships with it (derived by
+ * `npm run build` from the package's own files, like its golden values), so it is used whatever versions of the
+ * dependencies npm resolved beside an installed package. From a checkout's sources: every source file's path, size
+ * and modification time, and the lock files (npm rewrites node_modules/.package-lock.json on every install), so an
+ * edit anywhere derives everything afresh.
  */
-export function codeId(): string {
-  if (code !== undefined) return code;
+export function codeIdentity(root: string, fromBuild: boolean): string {
   const parts: string[] = [];
-  const stamp = (path: string) => {
+  if (fromBuild) {
     try {
-      const s = statSync(path);
-      parts.push(`${relative(ROOT, path)} ${s.size} ${s.mtimeMs}`);
-    } catch {
-      parts.push(`${relative(ROOT, path)} absent`);
-    }
-  };
-  if (FROM_BUILD) {
-    try {
-      parts.push(readFileSync(BUILD_ID_FILE, 'utf8'));
+      parts.push(readFileSync(join(root, 'dist', BUILD_ID_FILE), 'utf8'));
     } catch {
       parts.push(`no build id: ${Math.random()}`);
     }
-  } else {
-    for (const f of SOURCE_FILES) stamp(join(ROOT, f));
-    for (const dir of SOURCE_DIRS)
-      for (const path of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile() && !e.name.endsWith('.test.ts'))
-        .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-        .sort())
-        stamp(path);
+    return sha256(...parts);
   }
-  code = sha256(...parts);
-  return code;
+  const stamp = (path: string) => {
+    try {
+      const s = statSync(path);
+      parts.push(`${relative(root, path)} ${s.size} ${s.mtimeMs}`);
+    } catch {
+      parts.push(`${relative(root, path)} absent`);
+    }
+  };
+  for (const f of SOURCE_FILES) stamp(join(root, f));
+  for (const dir of SOURCE_DIRS) {
+    let entries: Dirent[] = [];
+    try {
+      entries = readdirSync(join(root, dir), { recursive: true, withFileTypes: true });
+    } catch {
+      parts.push(`${dir}/ absent`);
+    }
+    for (const path of entries
+      .filter((e) => e.isFile() && !e.name.endsWith('.test.ts'))
+      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+      .sort())
+      stamp(path);
+  }
+  return sha256(...parts);
 }
+
+let code: string | undefined;
+/** The identity of this package's code (codeIdentity of the package root), computed once per process. */
+export const codeId = (): string => (code ??= codeIdentity(ROOT, FROM_BUILD));
