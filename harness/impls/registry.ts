@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Implementation } from '../run/implementation.js';
 import { ROOT } from '../paths.js';
-
 import type { ProcessOptions } from './process.js';
 import { referenceImplementation } from './reference.js';
 
@@ -65,6 +64,7 @@ async function tfjsImplementation(): Promise<Implementation> {
 /** The options of an implementation run as a process: per-request timeout (ms) and longest line (bytes). */
 export type ResolveOptions = Pick<ProcessOptions, 'timeoutMs' | 'maxLineBytes'>;
 
+/** The implementation a `--impl` word names; the mutants, the process transport and TF.js are loaded only when named. */
 export async function resolveImplementation(name: string, o: ResolveOptions): Promise<Implementation> {
   if (name === 'reference') return referenceImplementation;
   if (name === 'tfjs') return tfjsImplementation();
@@ -77,7 +77,6 @@ export async function resolveImplementation(name: string, o: ResolveOptions): Pr
     return ProcessImplementation.start([py, join(ROOT, ...ex.script)], { timeoutMs: o.timeoutMs, maxLineBytes: o.maxLineBytes });
   }
   if (name.startsWith('mutant:')) return (await import('./mutants.js')).mutantImplementation(name.slice(7));
-  // the process transport is loaded only for an implementation that needs it (a cold start pays for modules)
   if (name.startsWith('exec:'))
     return (await import('./process.js')).ProcessImplementation.start(splitCommand(name.slice(5)), {
       timeoutMs: o.timeoutMs,
