@@ -50,7 +50,7 @@ export function writeCached(name: string, data: string | Uint8Array): void {
 }
 
 /** The build's identity, in dist/: written by `npm run build` (harness/dev/build-id.mjs), the sha256 of what it built. */
-export const BUILD_ID_FILE = 'build-id';
+const BUILD_ID_FILE = 'build-id';
 /** What the code's identity covers in a checkout: the sources, the specification, and the installed dependencies. */
 const SOURCE_DIRS = ['harness', 'reference', 'train', 'spec'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
